@@ -1,0 +1,177 @@
+package load
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Attacker dispatches a Schedule's requests through a Hitter.
+type Attacker struct {
+	hitter      Hitter
+	mode        Mode
+	maxInFlight int
+	buffer      int
+}
+
+// Option configures an Attacker.
+type Option func(*Attacker)
+
+// WithMode sets the dispatch mode (default ModeAuto).
+func WithMode(m Mode) Option { return func(a *Attacker) { a.mode = m } }
+
+// WithMaxInFlight caps the requests outstanding at once in async mode
+// (default 1000). At the cap the dispatcher waits; the wait is counted in the
+// corrected latency of the requests it delays, never hidden.
+func WithMaxInFlight(n int) Option {
+	return func(a *Attacker) {
+		if n > 0 {
+			a.maxInFlight = n
+		}
+	}
+}
+
+// NewAttacker returns an Attacker over h.
+func NewAttacker(h Hitter, opts ...Option) *Attacker {
+	a := &Attacker{hitter: h, maxInFlight: 1000, buffer: 4096}
+	for _, o := range opts {
+		o(a)
+	}
+	return a
+}
+
+// Attack is one attack in progress.
+type Attack struct {
+	results chan Result
+	start   time.Time
+	abort   context.CancelFunc
+	stats   DispatchStats
+}
+
+// DispatchStats describe the dispatcher; read them after Results is drained.
+type DispatchStats struct {
+	Dispatched  int64 // requests sent: exactly the results delivered
+	Capped      int64 // dispatches that waited for a free in-flight slot
+	PeakWorkers int   // most requests outstanding at once
+	Interrupted bool  // stopped before the schedule ended
+}
+
+// Results streams one Result per dispatched request; it is closed when every
+// dispatched request has ended.
+func (r *Attack) Results() <-chan Result { return r.results }
+
+// Start is the instant offsets in Results are measured from.
+func (r *Attack) Start() time.Time { return r.start }
+
+// Abort cancels the requests in flight (a second Ctrl-C); they end as ClassCanceled.
+func (r *Attack) Abort() { r.abort() }
+
+// Stats is valid once Results is closed.
+func (r *Attack) Stats() DispatchStats { return r.stats }
+
+type job struct {
+	seq      int64
+	stage    int
+	warmup   bool
+	intended time.Duration
+}
+
+// Attack starts dispatching s at once. Cancelling ctx stops dispatching;
+// requests already sent run to completion (each bounded by the Hitter's
+// timeout) unless Abort is called.
+func (a *Attacker) Attack(ctx context.Context, s *Schedule) *Attack {
+	hitCtx, abort := context.WithCancel(context.WithoutCancel(ctx))
+	run := &Attack{results: make(chan Result, a.buffer), abort: abort}
+	started := make(chan struct{})
+	go func() {
+		defer abort()
+		a.dispatch(ctx, hitCtx, s, run, started)
+	}()
+	<-started
+	return run
+}
+
+func (a *Attacker) dispatch(ctx, hitCtx context.Context, s *Schedule, run *Attack, started chan<- struct{}) {
+	w := newWaiter()
+	defer w.release()
+	run.start = time.Now()
+	close(started)
+
+	var (
+		wg       sync.WaitGroup
+		jobs     = make(chan job)
+		workers  int
+		inFlight atomic.Int64
+	)
+	hit := func(j job) Result {
+		sent := time.Since(run.start)
+		resp := a.hitter.Hit(hitCtx)
+		done := time.Since(run.start)
+		return Result{
+			Seq: j.seq, Stage: j.stage, Warmup: j.warmup,
+			Intended: j.intended, Sent: sent, Done: done,
+			Status: resp.Status, Bytes: resp.Bytes, Class: resp.Class, Host: resp.Host,
+		}
+	}
+	worker := func(j job) {
+		defer wg.Done()
+		for {
+			run.results <- hit(j)
+			inFlight.Add(-1)
+			var ok bool
+			if j, ok = <-jobs; !ok {
+				return
+			}
+		}
+	}
+	defer func() {
+		close(jobs)
+		wg.Wait()
+		close(run.results)
+	}()
+
+	modes := make([]Mode, len(s.Stages()))
+	for i, st := range s.Stages() {
+		modes[i] = a.mode.For(st)
+	}
+	for seq := int64(0); ; seq++ {
+		at, stage, ok := s.At(seq)
+		if !ok {
+			return
+		}
+		if !w.until(ctx, run.start.Add(at)) {
+			run.stats.Interrupted = true
+			return
+		}
+		j := job{seq: seq, stage: stage, warmup: s.Warmup(seq), intended: at}
+		if modes[stage] == ModeSync {
+			run.stats.PeakWorkers = max(run.stats.PeakWorkers, 1)
+			run.stats.Dispatched++
+			run.results <- hit(j)
+			continue
+		}
+		if n := inFlight.Add(1); int(n) > run.stats.PeakWorkers {
+			run.stats.PeakWorkers = int(n)
+		}
+		select {
+		case jobs <- j: // an idle worker took it
+		default:
+			if workers < a.maxInFlight {
+				workers++
+				wg.Add(1)
+				go worker(j)
+				break
+			}
+			run.stats.Capped++
+			select {
+			case jobs <- j:
+			case <-ctx.Done():
+				inFlight.Add(-1)
+				run.stats.Interrupted = true
+				return
+			}
+		}
+		run.stats.Dispatched++
+	}
+}

@@ -1,0 +1,181 @@
+package load
+
+import (
+	"context"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// fakeHitter takes a fixed time per request and records the concurrency it saw.
+type fakeHitter struct {
+	delay    time.Duration
+	inFlight atomic.Int64
+	peak     atomic.Int64
+	calls    atomic.Int64
+}
+
+func (f *fakeHitter) Hit(ctx context.Context) Response {
+	f.calls.Add(1)
+	n := f.inFlight.Add(1)
+	for {
+		p := f.peak.Load()
+		if n <= p || f.peak.CompareAndSwap(p, n) {
+			break
+		}
+	}
+	defer f.inFlight.Add(-1)
+	select {
+	case <-time.After(f.delay):
+		return Response{Status: 200, Class: ClassOK, Bytes: 10, Host: "fake"}
+	case <-ctx.Done():
+		return Response{Class: ClassCanceled}
+	}
+}
+
+func collect(run *Attack) []Result {
+	var out []Result
+	for r := range run.Results() {
+		out = append(out, r)
+	}
+	return out
+}
+
+func mustSchedule(t *testing.T, limit int64, stages ...Stage) *Schedule {
+	t.Helper()
+	s, err := NewSchedule(stages, limit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func checkResults(t *testing.T, results []Result, run *Attack) {
+	t.Helper()
+	if int64(len(results)) != run.Stats().Dispatched {
+		t.Errorf("%d results for %d dispatched", len(results), run.Stats().Dispatched)
+	}
+	seen := map[int64]bool{}
+	for _, r := range results {
+		if seen[r.Seq] {
+			t.Fatalf("seq %d delivered twice", r.Seq)
+		}
+		seen[r.Seq] = true
+		if r.Sent < r.Intended || r.Done < r.Sent {
+			t.Fatalf("result %d: intended %v sent %v done %v out of order", r.Seq, r.Intended, r.Sent, r.Done)
+		}
+	}
+}
+
+func TestAttackSyncIsOneAtATime(t *testing.T) {
+	t.Parallel()
+	h := &fakeHitter{delay: time.Millisecond}
+	run := NewAttacker(h).Attack(context.Background(), mustSchedule(t, 0, Stage{Duration: 500 * time.Millisecond, From: 50, To: 50}))
+	results := collect(run)
+	checkResults(t, results, run)
+	if len(results) != 25 {
+		t.Errorf("%d results, want 25", len(results))
+	}
+	if h.peak.Load() != 1 {
+		t.Errorf("sync mode had %d requests in flight at once", h.peak.Load())
+	}
+}
+
+func TestAttackAsyncIsOpenLoop(t *testing.T) {
+	t.Parallel()
+	h := &fakeHitter{delay: 50 * time.Millisecond}
+	run := NewAttacker(h).Attack(context.Background(), mustSchedule(t, 0, Stage{Duration: time.Second, From: 400, To: 400}))
+	results := collect(run)
+	checkResults(t, results, run)
+	if len(results) != 400 {
+		t.Errorf("%d results, want 400", len(results))
+	}
+	// 400/s × 50 ms ≈ 20 outstanding: the dispatcher did not wait for responses.
+	if p := h.peak.Load(); p < 10 {
+		t.Errorf("peak concurrency %d: async did not overlap requests", p)
+	}
+	if run.Stats().Capped != 0 {
+		t.Errorf("capped %d times with room to spare", run.Stats().Capped)
+	}
+}
+
+func TestAttackCapDelayIsCounted(t *testing.T) {
+	t.Parallel()
+	h := &fakeHitter{delay: 100 * time.Millisecond}
+	run := NewAttacker(h, WithMode(ModeAsync), WithMaxInFlight(2)).
+		Attack(context.Background(), mustSchedule(t, 0, Stage{Duration: 500 * time.Millisecond, From: 100, To: 100}))
+	results := collect(run)
+	checkResults(t, results, run)
+	if len(results) != 50 || h.peak.Load() > 2 {
+		t.Fatalf("%d results, peak %d; want 50 with at most 2 in flight", len(results), h.peak.Load())
+	}
+	if run.Stats().Capped == 0 {
+		t.Error("the cap was hit but not counted")
+	}
+	// 50 requests at 2 per 100 ms take 2.5 s: the last is ~2 s late, and its
+	// corrected latency says so while its service time stays ~100 ms.
+	last := results[len(results)-1]
+	if last.Latency() < time.Second || last.ServiceTime() > 900*time.Millisecond {
+		t.Errorf("last request: latency %v, service %v; the wait at the cap must count in latency only", last.Latency(), last.ServiceTime())
+	}
+}
+
+func TestAttackCancelFinishesInFlight(t *testing.T) {
+	t.Parallel()
+	h := &fakeHitter{delay: 200 * time.Millisecond}
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(300*time.Millisecond, cancel)
+	start := time.Now()
+	run := NewAttacker(h, WithMode(ModeAsync)).Attack(ctx, mustSchedule(t, 0, Stage{Duration: time.Minute, From: 100, To: 100}))
+	results := collect(run)
+	checkResults(t, results, run)
+	if !run.Stats().Interrupted {
+		t.Error("not marked interrupted")
+	}
+	if took := time.Since(start); took > 5*time.Second {
+		t.Errorf("took %v to stop", took)
+	}
+	for _, r := range results {
+		if r.Class != ClassOK {
+			t.Fatalf("in-flight request %d ended %v: it should have been allowed to finish", r.Seq, r.Class)
+		}
+	}
+	if len(results) < 20 || len(results) > 40 {
+		t.Errorf("%d results for ~300 ms at 100/s", len(results))
+	}
+}
+
+func TestAttackAbortCancelsInFlight(t *testing.T) {
+	t.Parallel()
+	h := &fakeHitter{delay: time.Hour}
+	ctx, cancel := context.WithCancel(context.Background())
+	run := NewAttacker(h, WithMode(ModeAsync)).Attack(ctx, mustSchedule(t, 0, Stage{Duration: time.Minute, From: 100, To: 100}))
+	time.AfterFunc(100*time.Millisecond, func() { cancel(); run.Abort() })
+	results := collect(run)
+	checkResults(t, results, run)
+	if len(results) == 0 {
+		t.Fatal("no results")
+	}
+	for _, r := range results {
+		if r.Class != ClassCanceled {
+			t.Fatalf("request %d ended %v, want canceled", r.Seq, r.Class)
+		}
+	}
+}
+
+func TestAttackModePerStage(t *testing.T) {
+	t.Parallel()
+	sync, async := &fakeHitter{delay: 30 * time.Millisecond}, &fakeHitter{delay: 30 * time.Millisecond}
+	// 50/s is sync under auto, 400/s async; checked stage by stage.
+	for _, tc := range []struct {
+		h    *fakeHitter
+		rate float64
+		one  bool
+	}{{sync, 50, true}, {async, 400, false}} {
+		run := NewAttacker(tc.h).Attack(context.Background(), mustSchedule(t, 0, Stage{Duration: 300 * time.Millisecond, From: tc.rate, To: tc.rate}))
+		collect(run)
+		if (tc.h.peak.Load() == 1) != tc.one {
+			t.Errorf("rate %v: peak concurrency %d", tc.rate, tc.h.peak.Load())
+		}
+	}
+}

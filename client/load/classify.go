@@ -1,0 +1,61 @@
+package load
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"io"
+	"net"
+	"strings"
+	"syscall"
+)
+
+// Classify maps a request error to its class.
+func Classify(err error) Class {
+	var (
+		dnsErr    *net.DNSError
+		netErr    net.Error
+		recordErr tls.RecordHeaderError
+		alertErr  tls.AlertError
+		verifyErr *tls.CertificateVerificationError
+		unknownCA x509.UnknownAuthorityError
+		hostErr   x509.HostnameError
+		certErr   x509.CertificateInvalidError
+	)
+	switch {
+	case err == nil:
+		return ClassOK
+	case errors.Is(err, context.Canceled):
+		return ClassCanceled
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, syscall.ETIMEDOUT):
+		return ClassTimeout
+	case errors.As(err, &dnsErr):
+		return ClassDNS
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return ClassRefused
+	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE),
+		errors.Is(err, syscall.ECONNABORTED), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return ClassReset
+	case errors.As(err, &recordErr), errors.As(err, &alertErr), errors.As(err, &verifyErr),
+		errors.As(err, &unknownCA), errors.As(err, &hostErr), errors.As(err, &certErr):
+		return ClassTLS
+	case errors.As(err, &netErr) && netErr.Timeout():
+		return ClassTimeout
+	}
+	// net/http reports these as plain strings.
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "malformed HTTP"), strings.Contains(msg, "server gave HTTP response to HTTPS client"),
+		strings.Contains(msg, "unexpected EOF reading trailer"), strings.Contains(msg, "bad Content-Length"):
+		return ClassProtocol
+	case strings.Contains(msg, "Client.Timeout"), strings.Contains(msg, "timeout awaiting response headers"):
+		return ClassTimeout
+	case strings.Contains(msg, "tls: "), strings.Contains(msg, "x509: "):
+		return ClassTLS
+	case strings.Contains(msg, "connection reset"), strings.Contains(msg, "server closed idle connection"),
+		strings.Contains(msg, "broken pipe"):
+		return ClassReset
+	}
+	return ClassOther
+}

@@ -1,0 +1,174 @@
+package load
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+)
+
+func newHitter(t *testing.T, url string, timeout time.Duration) *HTTPHitter {
+	t.Helper()
+	h, err := NewHTTPHitter(HTTPOptions{URL: url, Timeout: timeout, KeepAlive: true, MaxConns: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(h.Close)
+	return h
+}
+
+// rawServer accepts connections on loopback and hands each to serve.
+func rawServer(t *testing.T, serve func(net.Conn)) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go serve(c)
+		}
+	}()
+	return "http://" + ln.Addr().String() + "/"
+}
+
+const helloBody = `{"message":"Hello","timestamp":"2026-01-01T00:00:00.000000000Z","host":"pod-a"}`
+
+func quietTLSServer(h http.Handler) *httptest.Server {
+	srv := httptest.NewUnstartedServer(h)
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+	srv.StartTLS()
+	return srv
+}
+
+func TestHTTPHitterClasses(t *testing.T) {
+	ok := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(helloBody))
+	}))
+	defer ok.Close()
+	failing := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "boom", http.StatusInternalServerError)
+	}))
+	defer failing.Close()
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-time.After(2 * time.Second):
+		case <-r.Context().Done():
+		}
+	}))
+	defer slow.Close()
+	big := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = w.Write([]byte(strings.Repeat("x", 100_000)))
+	}))
+	defer big.Close()
+	tlsSrv := quietTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	defer tlsSrv.Close()
+
+	closed, _ := net.Listen("tcp", "127.0.0.1:0")
+	refusedURL := "http://" + closed.Addr().String() + "/"
+	closed.Close()
+
+	resetURL := rawServer(t, func(c net.Conn) {
+		_, _ = bufio.NewReader(c).ReadString('\n')
+		c.(*net.TCPConn).SetLinger(0) // close with RST
+		c.Close()
+	})
+	garbageURL := rawServer(t, func(c net.Conn) {
+		_, _ = bufio.NewReader(c).ReadString('\n')
+		_, _ = c.Write([]byte("SSH-2.0-OpenSSH_9.2\r\n\r\n"))
+		c.Close()
+	})
+
+	tests := []struct {
+		name   string
+		url    string
+		class  Class
+		status int
+		host   string
+		bytes  int64
+	}{
+		{"ok", ok.URL, ClassOK, 200, "pod-a", int64(len(helloBody))},
+		{"500", failing.URL, ClassHTTP, 500, "", 5},
+		{"timeout", slow.URL, ClassTimeout, 0, "", 0},
+		{"refused", refusedURL, ClassRefused, 0, "", 0},
+		{"reset", resetURL, ClassReset, 0, "", 0},
+		{"not HTTP", garbageURL, ClassProtocol, 0, "", 0},
+		{"dns", "http://does-not-exist.invalid/", ClassDNS, 0, "", 0},
+		{"self-signed TLS", tlsSrv.URL, ClassTLS, 0, "", 0},
+		{"large body counted", big.URL, ClassOK, 200, "", 100_000},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := newHitter(t, tt.url, 300*time.Millisecond).Hit(context.Background())
+			if r.Class != tt.class || r.Status != tt.status || r.Host != tt.host {
+				t.Errorf("Hit = %+v (%v), want class %v status %d host %q", r, r.Class, tt.class, tt.status, tt.host)
+			}
+			if tt.bytes > 0 && r.Bytes != tt.bytes {
+				t.Errorf("Bytes = %d, want %d", r.Bytes, tt.bytes)
+			}
+		})
+	}
+}
+
+func TestHTTPHitterInsecureAcceptsSelfSigned(t *testing.T) {
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	defer srv.Close()
+	h, err := NewHTTPHitter(HTTPOptions{URL: srv.URL, Timeout: time.Second, Insecure: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := h.Hit(context.Background()); r.Class != ClassOK {
+		t.Fatalf("with Insecure: %+v", r)
+	}
+}
+
+func TestHTTPHitterCanceled(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() }))
+	defer srv.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(50*time.Millisecond, cancel)
+	if r := newHitter(t, srv.URL, 5*time.Second).Hit(ctx); r.Class != ClassCanceled {
+		t.Fatalf("canceled request: %+v", r)
+	}
+}
+
+func TestParseTargetURL(t *testing.T) {
+	for _, bad := range []string{"", "127.0.0.1:5000", "ftp://x/", "http://", "http:///x", "://"} {
+		if _, err := ParseTargetURL(bad); err == nil {
+			t.Errorf("ParseTargetURL(%q) accepted", bad)
+		}
+	}
+	u, err := ParseTargetURL("http://127.0.0.1:5000")
+	if err != nil || u.Path != "/" {
+		t.Errorf("ParseTargetURL adds the root path: %v %v", u, err)
+	}
+}
+
+func TestHostInterning(t *testing.T) {
+	var hi hostInterner
+	a := hi.fromBody([]byte(`{"host":"pod-1"}`))
+	b := hi.fromBody([]byte(`{"x":1,"host":"pod-1","y":2}`))
+	if a != "pod-1" || b != "pod-1" {
+		t.Fatalf("got %q %q", a, b)
+	}
+	if n := testing.AllocsPerRun(100, func() { hi.fromBody([]byte(`{"host":"pod-1"}`)) }); n != 0 {
+		t.Errorf("a known host allocates %v times", n)
+	}
+	for _, body := range []string{``, `{"host":`, `{"host":"unterminated`, `{"hostname":"x"}`} {
+		if got := hi.fromBody([]byte(body)); got != "" {
+			t.Errorf("fromBody(%q) = %q", body, got)
+		}
+	}
+}

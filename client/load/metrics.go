@@ -1,0 +1,157 @@
+package load
+
+import (
+	"sort"
+	"time"
+
+	hdr "github.com/HdrHistogram/hdrhistogram-go"
+)
+
+// Histograms record microseconds from 1 µs to an hour with three significant
+// figures; a larger value is recorded as the largest and counted as clamped.
+const (
+	histLowest  = 1
+	histHighest = int64(time.Hour / time.Microsecond)
+	histSigFigs = 3
+)
+
+// NewHistogram returns an empty latency histogram in microseconds.
+func NewHistogram() *hdr.Histogram { return hdr.New(histLowest, histHighest, histSigFigs) }
+
+// Metrics aggregates results as they stream by; memory does not grow with the
+// number of requests (only with run length, by one small interval per second).
+// Not safe for concurrent use: one goroutine feeds it.
+type Metrics struct {
+	schedule *Schedule
+	width    time.Duration
+
+	corrected, service, lag *hdr.Histogram
+	clamped                 int64
+
+	requests, ok, warmup, bytes int64
+	errors                      map[string]int64
+	hosts                       map[string]int64
+	firstSent, lastSent         time.Duration
+	firstDone, lastDone         time.Duration
+
+	stages   []stageMetrics
+	timeline timeline
+}
+
+type stageMetrics struct {
+	corrected    *hdr.Histogram
+	requests, ok int64
+}
+
+// NewMetrics prepares the aggregates for a run of s, with a time series of
+// the given interval width (default one second).
+func NewMetrics(s *Schedule, width time.Duration) *Metrics {
+	if width <= 0 {
+		width = time.Second
+	}
+	m := &Metrics{
+		schedule:  s,
+		width:     width,
+		corrected: NewHistogram(),
+		service:   NewHistogram(),
+		lag:       NewHistogram(),
+		errors:    make(map[string]int64),
+		hosts:     make(map[string]int64),
+		stages:    make([]stageMetrics, len(s.Stages())),
+		firstSent: -1,
+		firstDone: -1,
+	}
+	for i := range m.stages {
+		m.stages[i].corrected = NewHistogram()
+	}
+	m.timeline.width = width
+	return m
+}
+
+// Add folds one result into every aggregate. Warm-up results are only counted.
+func (m *Metrics) Add(r Result) {
+	if r.Warmup {
+		m.warmup++
+		return
+	}
+	m.requests++
+	m.bytes += r.Bytes
+	if r.OK() {
+		m.ok++
+	} else {
+		m.errors[r.ErrorKey()]++
+	}
+	if r.Host != "" {
+		m.hosts[r.Host]++
+	}
+	if m.firstSent < 0 || r.Sent < m.firstSent {
+		m.firstSent = r.Sent
+	}
+	if m.firstDone < 0 || r.Done < m.firstDone {
+		m.firstDone = r.Done
+	}
+	m.lastSent = max(m.lastSent, r.Sent)
+	m.lastDone = max(m.lastDone, r.Done)
+
+	latency := micros(r.Latency())
+	m.record(m.corrected, latency)
+	m.record(m.service, micros(r.ServiceTime()))
+	m.record(m.lag, micros(max(r.Lag(), 0)))
+	st := &m.stages[r.Stage]
+	st.requests++
+	if r.OK() {
+		st.ok++
+	}
+	m.record(st.corrected, latency)
+	m.timeline.add(r, latency)
+}
+
+func (m *Metrics) record(h *hdr.Histogram, us int64) {
+	if us > histHighest {
+		us = histHighest
+		m.clamped++
+	}
+	_ = h.RecordValue(us) // in range by construction
+}
+
+func micros(d time.Duration) int64 {
+	if d < time.Microsecond {
+		return histLowest
+	}
+	return int64(d / time.Microsecond)
+}
+
+// Requests is how many measured (non-warm-up) results were added.
+func (m *Metrics) Requests() int64 { return m.requests }
+
+// Errors is how many measured results failed.
+func (m *Metrics) Errors() int64 { return m.requests - m.ok }
+
+// Corrected is the corrected-latency histogram in µs (do not modify).
+func (m *Metrics) Corrected() *hdr.Histogram { return m.corrected }
+
+// P99 is the corrected p99 so far.
+func (m *Metrics) P99() time.Duration { return usToDuration(m.corrected.ValueAtQuantile(99)) }
+
+func usToDuration(us int64) time.Duration { return time.Duration(us) * time.Microsecond }
+
+// sortedCounts orders a count map by count, then key.
+func sortedCounts(counts map[string]int64) []Count {
+	out := make([]Count, 0, len(counts))
+	for k, n := range counts {
+		out = append(out, Count{Key: k, Count: n})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Count != out[j].Count {
+			return out[i].Count > out[j].Count
+		}
+		return out[i].Key < out[j].Key
+	})
+	return out
+}
+
+// Count is a key with how often it was seen.
+type Count struct {
+	Key   string `json:"key"`
+	Count int64  `json:"count"`
+}

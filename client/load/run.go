@@ -1,0 +1,118 @@
+package load
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"time"
+)
+
+// Config is one load run.
+type Config struct {
+	Target      string // shown in the summary
+	Hitter      Hitter
+	Schedule    *Schedule
+	Mode        Mode
+	MaxInFlight int
+
+	Log       io.Writer // per-request log; nil for none
+	LogFormat LogFormat
+	LogName   string // shown in the summary
+
+	Thresholds []Threshold
+	Interval   time.Duration // time-series step; default 1s
+
+	// Progress, if set, is called about once a second with the run so far.
+	Progress func(Progress)
+	// Abort, when closed, cancels the requests in flight (a second Ctrl-C).
+	Abort <-chan struct{}
+}
+
+// Progress is a live view of a run.
+type Progress struct {
+	Elapsed  time.Duration
+	Planned  time.Duration
+	Sent     int64
+	Expected int64
+	Rate     float64 // achieved so far
+	P99      time.Duration
+	Errors   int64
+}
+
+// Run dispatches the schedule until it ends or ctx is cancelled, feeding
+// every result once to the log and the metrics, and returns the summary of
+// what was measured. A log write error stops the run (the summary is still
+// returned, with the error). The log is flushed on every path.
+func Run(ctx context.Context, cfg Config) (Summary, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	attack := NewAttacker(cfg.Hitter, WithMode(cfg.Mode), WithMaxInFlight(cfg.MaxInFlight)).Attack(ctx, cfg.Schedule)
+	if cfg.Abort != nil {
+		go func() {
+			select {
+			case <-cfg.Abort:
+				attack.Abort()
+			case <-ctx.Done():
+			}
+		}()
+	}
+
+	metrics := NewMetrics(cfg.Schedule, cfg.Interval)
+	var log *LogWriter
+	if cfg.Log != nil {
+		log = NewLogWriter(cfg.Log, cfg.LogFormat, attack.Start())
+	}
+	var logErr error
+	consume := func(r Result) {
+		if log != nil && logErr == nil {
+			if err := log.Write(r); err != nil {
+				logErr = fmt.Errorf("writing the log %s: %v (the run was stopped; lines before this are intact)", cfg.LogName, err)
+				cancel()
+			}
+		}
+		metrics.Add(r)
+	}
+
+	if cfg.Progress == nil {
+		for r := range attack.Results() {
+			consume(r)
+		}
+	} else {
+		tick := time.NewTicker(time.Second)
+		defer tick.Stop()
+		results := attack.Results()
+		var sent int64
+	loop:
+		for {
+			select {
+			case r, ok := <-results:
+				if !ok {
+					break loop
+				}
+				sent++
+				consume(r)
+			case <-tick.C:
+				elapsed := time.Since(attack.Start())
+				cfg.Progress(Progress{
+					Elapsed: elapsed, Planned: cfg.Schedule.Duration(), Sent: sent, Expected: cfg.Schedule.Expected(),
+					Rate: float64(sent) / elapsed.Seconds(), P99: metrics.P99(), Errors: metrics.Errors(),
+				})
+			}
+		}
+	}
+
+	if log != nil {
+		if err := log.Flush(); err != nil && logErr == nil {
+			logErr = fmt.Errorf("writing the log %s: %v", cfg.LogName, err)
+		}
+	}
+	stats := attack.Stats()
+	if ctx.Err() != nil {
+		stats.Interrupted = true
+	}
+	summary := metrics.Summarize(RunInfo{Target: cfg.Target, Start: attack.Start(), Mode: cfg.Mode, Stats: stats, Log: cfg.LogName})
+	for _, t := range cfg.Thresholds {
+		summary.Thresholds = append(summary.Thresholds, t.Check(summary))
+	}
+	return summary, logErr
+}

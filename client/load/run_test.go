@@ -1,0 +1,154 @@
+package load_test
+
+import (
+	"bytes"
+	"context"
+	"net"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/cloudperf/cloudperf/app/hello"
+	"github.com/cloudperf/cloudperf/client/load"
+)
+
+// serveApp runs the real service on a loopback port for the test's life.
+func serveApp(t *testing.T, wrap func(http.Handler) http.Handler) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := hello.New(hello.Config{Hostname: "app-test"}).Handler()
+	if wrap != nil {
+		h = wrap(h)
+	}
+	srv := &http.Server{Handler: h}
+	go func() { _ = srv.Serve(ln) }()
+	t.Cleanup(func() { _ = srv.Close() })
+	return "http://" + ln.Addr().String() + "/"
+}
+
+type runOut struct {
+	summary load.Summary
+	records []load.Record
+}
+
+func runLoad(t *testing.T, url string, mode load.Mode, maxInFlight int, stages ...load.Stage) runOut {
+	t.Helper()
+	hitter, err := load.NewHTTPHitter(load.HTTPOptions{URL: url, Timeout: 5 * time.Second, KeepAlive: true, MaxConns: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hitter.Close()
+	sched, err := load.NewSchedule(stages, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var log bytes.Buffer
+	sum, err := load.Run(context.Background(), load.Config{
+		Target: url, Hitter: hitter, Schedule: sched, Mode: mode, MaxInFlight: maxInFlight,
+		Log: &log, LogFormat: load.LogCSV, LogName: "test.csv",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out runOut
+	out.summary = sum
+	if err := load.ReadLog(&log, func(r load.Record) error { out.records = append(out.records, r); return nil }); err != nil {
+		t.Fatalf("log does not parse: %v", err)
+	}
+	if int64(len(out.records)) != sum.Requests+sum.Warmup {
+		t.Errorf("log has %d lines, summary counts %d requests", len(out.records), sum.Requests+sum.Warmup)
+	}
+	return out
+}
+
+func hold(d time.Duration, rate float64) load.Stage {
+	return load.Stage{Duration: d, From: rate, To: rate}
+}
+
+func TestSyncAgainstTheApp(t *testing.T) {
+	t.Parallel()
+	out := runLoad(t, serveApp(t, nil), load.ModeAuto, 0, hold(4*time.Second, 50))
+	if n := len(out.records); n < 196 || n > 204 {
+		t.Errorf("sync 50/s for 4 s logged %d lines, want 200±4", n)
+	}
+	s := out.summary
+	if s.Mode != "sync" || s.Failed != 0 || s.PeakInFlight > 1 {
+		t.Errorf("mode %s, failed %d, peak in flight %d", s.Mode, s.Failed, s.PeakInFlight)
+	}
+	if len(s.Hosts) != 1 || s.Hosts[0].Key != "app-test" || s.Hosts[0].Count != s.Requests {
+		t.Errorf("hosts: %+v", s.Hosts)
+	}
+}
+
+func TestAsyncAgainstTheApp(t *testing.T) {
+	t.Parallel()
+	out := runLoad(t, serveApp(t, nil), load.ModeAuto, 0, hold(4*time.Second, 300))
+	s := out.summary
+	if s.Mode != "async" || s.Failed != 0 || s.Requests != 1200 {
+		t.Errorf("mode %s, requests %d, failed %d (%v)", s.Mode, s.Requests, s.Failed, s.Errors)
+	}
+	if d := s.AchievedRate/300 - 1; d < -0.02 || d > 0.02 {
+		t.Errorf("achieved %.2f/s for a target of 300/s (off by %.1f%%)", s.AchievedRate, 100*d)
+	}
+}
+
+// stallOnce blocks one request for a second: the server is stuck while it does.
+func stallOnce(after int64) func(http.Handler) http.Handler {
+	var n atomic.Int64
+	var mu sync.Mutex
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if n.Add(1) == after {
+				mu.Lock()
+				time.Sleep(time.Second)
+				mu.Unlock()
+			}
+			mu.Lock() // requests arriving during the stall wait for it
+			mu.Unlock()
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+func TestStallIsNotHidden(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name        string
+		mode        load.Mode
+		maxInFlight int
+		serviceLow  bool
+	}{
+		// One at a time: the requests due during the stall wait in the client,
+		// so their latency counts the wait and their service time does not.
+		{"sync", load.ModeSync, 0, true},
+		// Open loop with a small cap: the same, the wait is at the cap.
+		{"async capped", load.ModeAsync, 4, true},
+		// Open loop with room: the requests wait in the server instead, so the
+		// service time sees the stall too — nothing hides it either way.
+		{"async open", load.ModeAsync, 1000, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			out := runLoad(t, serveApp(t, stallOnce(200)), tt.mode, tt.maxInFlight, hold(4*time.Second, 200))
+			s := out.summary
+			if s.Latency.P99.D() < 500*time.Millisecond {
+				t.Errorf("corrected p99 %v after a 1 s stall, want ≥ 0.5 s", s.Latency.P99.D())
+			}
+			if tt.serviceLow && s.ServiceTime.P99.D() > 100*time.Millisecond {
+				t.Errorf("service-time p99 %v, want low: only one request was slow to serve", s.ServiceTime.P99.D())
+			}
+			if !tt.serviceLow && s.ServiceTime.P99.D() < 500*time.Millisecond {
+				t.Errorf("service-time p99 %v: the requests queued in the server should show", s.ServiceTime.P99.D())
+			}
+			if s.Failed != 0 {
+				t.Errorf("errors: %v", s.Errors)
+			}
+		})
+	}
+}

@@ -1,0 +1,204 @@
+package load
+
+import (
+	"strconv"
+	"time"
+
+	hdr "github.com/HdrHistogram/hdrhistogram-go"
+)
+
+// Millis is a duration that reads and writes as fractional milliseconds in JSON.
+type Millis time.Duration
+
+// MarshalJSON writes milliseconds with microsecond precision.
+func (m Millis) MarshalJSON() ([]byte, error) {
+	return strconv.AppendFloat(nil, float64(m)/1e6, 'f', 3, 64), nil
+}
+
+// UnmarshalJSON reads fractional milliseconds.
+func (m *Millis) UnmarshalJSON(b []byte) error {
+	f, err := strconv.ParseFloat(string(b), 64)
+	if err != nil {
+		return err
+	}
+	*m = Millis(f * 1e6)
+	return nil
+}
+
+// D is the value as a time.Duration.
+func (m Millis) D() time.Duration { return time.Duration(m) }
+
+// LatencyStats summarise one histogram.
+type LatencyStats struct {
+	Count int64  `json:"count"`
+	Mean  Millis `json:"mean_ms"`
+	Min   Millis `json:"min_ms"`
+	P50   Millis `json:"p50_ms"`
+	P90   Millis `json:"p90_ms"`
+	P95   Millis `json:"p95_ms"`
+	P99   Millis `json:"p99_ms"`
+	P999  Millis `json:"p99_9_ms"`
+	Max   Millis `json:"max_ms"`
+}
+
+// StatsOf reads the summary percentiles of a µs histogram.
+func StatsOf(h *hdr.Histogram) LatencyStats {
+	if h.TotalCount() == 0 {
+		return LatencyStats{}
+	}
+	q := func(p float64) Millis { return Millis(usToDuration(h.ValueAtQuantile(p))) }
+	return LatencyStats{
+		Count: h.TotalCount(),
+		Mean:  Millis(h.Mean() * float64(time.Microsecond)),
+		Min:   Millis(usToDuration(h.Min())),
+		P50:   q(50), P90: q(90), P95: q(95), P99: q(99), P999: q(99.9),
+		Max: Millis(usToDuration(h.Max())),
+	}
+}
+
+// Summary is everything a run measured; the text summary, the JSON output and
+// the HTML report are all rendered from it, so they never disagree.
+type Summary struct {
+	Target      string    `json:"target"`
+	Start       time.Time `json:"start"`
+	Mode        string    `json:"mode"`
+	Planned     Millis    `json:"planned_ms"` // 0 when a request limit ends the run
+	Elapsed     Millis    `json:"elapsed_ms"`
+	Interrupted bool      `json:"interrupted"`
+
+	TargetRate   float64 `json:"target_rate"`   // mean planned request rate, per second
+	AchievedRate float64 `json:"achieved_rate"` // requests sent per second
+	Throughput   float64 `json:"throughput"`    // successful responses per second
+
+	Requests     int64   `json:"requests"`
+	OK           int64   `json:"ok"`
+	Failed       int64   `json:"failed"`
+	SuccessRatio float64 `json:"success_ratio"`
+	Errors       []Count `json:"errors"` // by class: "http_503", "timeout", "refused", ...
+	Warmup       int64   `json:"warmup_requests"`
+	Bytes        int64   `json:"bytes"`
+
+	Latency      LatencyStats `json:"latency"`      // corrected: from the intended send time
+	ServiceTime  LatencyStats `json:"service_time"` // from the actual send time
+	Lag          LatencyStats `json:"dispatch_lag"` // actual minus intended send time
+	Capped       int64        `json:"capped"`       // dispatches that waited at the in-flight cap
+	PeakInFlight int          `json:"peak_in_flight"`
+	Clamped      int64        `json:"clamped"` // values above the histograms' hour, recorded as an hour
+
+	Hosts    []Count        `json:"hosts"`
+	Stages   []StageSummary `json:"stages"`
+	Timeline []Interval     `json:"timeline"`
+
+	// The whole-run histograms (HdrHistogram V2, compressed, µs), so summaries
+	// from several load generators merge exactly.
+	LatencyHistogram string `json:"latency_histogram"`
+	ServiceHistogram string `json:"service_histogram"`
+
+	Thresholds []ThresholdResult `json:"thresholds,omitempty"`
+	Log        string            `json:"log,omitempty"`
+}
+
+// StageSummary is one stage's share of the run.
+type StageSummary struct {
+	Stage    int          `json:"stage"`
+	Start    Millis       `json:"start_ms"`
+	Duration Millis       `json:"duration_ms"`
+	From     float64      `json:"from_rate"`
+	To       float64      `json:"to_rate"`
+	Mode     string       `json:"mode"`
+	Warmup   bool         `json:"warmup,omitempty"`
+	Requests int64        `json:"requests"`
+	OK       int64        `json:"ok"`
+	Latency  LatencyStats `json:"latency"`
+}
+
+// RunInfo is what the summary needs beyond the metrics.
+type RunInfo struct {
+	Target string
+	Start  time.Time
+	Mode   Mode
+	Stats  DispatchStats
+	Log    string
+}
+
+// Summarize derives the summary; it seals the time series, so call it once,
+// after the last result.
+func (m *Metrics) Summarize(info RunInfo) Summary {
+	m.timeline.close()
+	s := Summary{
+		Target:       info.Target,
+		Start:        info.Start,
+		Planned:      Millis(m.schedule.Duration()),
+		Elapsed:      Millis(m.lastDone),
+		Interrupted:  info.Stats.Interrupted,
+		Requests:     m.requests,
+		OK:           m.ok,
+		Failed:       m.requests - m.ok,
+		Errors:       sortedCounts(m.errors),
+		Warmup:       m.warmup,
+		Bytes:        m.bytes,
+		Latency:      StatsOf(m.corrected),
+		ServiceTime:  StatsOf(m.service),
+		Lag:          StatsOf(m.lag),
+		Capped:       info.Stats.Capped,
+		PeakInFlight: info.Stats.PeakWorkers,
+		Clamped:      m.clamped,
+		Hosts:        sortedCounts(m.hosts),
+		Timeline:     m.timeline.intervals,
+		Log:          info.Log,
+	}
+	if m.requests > 0 {
+		s.SuccessRatio = float64(m.ok) / float64(m.requests)
+	}
+	if span := (m.lastSent - m.firstSent).Seconds(); m.requests > 1 && span > 0 {
+		s.AchievedRate = float64(m.requests-1) / span
+	}
+	// Rates count the gaps between n events: n−1 over the span from first to last.
+	if span := (m.lastDone - m.firstDone).Seconds(); m.requests > 1 && span > 0 {
+		s.Throughput = s.SuccessRatio * float64(m.requests-1) / span
+	}
+
+	modes := map[Mode]bool{}
+	var planned float64
+	var plannedFor time.Duration
+	for i, st := range m.schedule.Stages() {
+		mode := info.Mode.For(st)
+		modes[mode] = true
+		sm := m.stages[i]
+		s.Stages = append(s.Stages, StageSummary{
+			Stage: i, Start: Millis(m.schedule.StageStart(i)), Duration: Millis(st.Duration),
+			From: st.From, To: st.To, Mode: mode.String(), Warmup: st.Warmup,
+			Requests: sm.requests, OK: sm.ok, Latency: StatsOf(sm.corrected),
+		})
+		if !st.Warmup && st.Duration > 0 {
+			planned += st.requests()
+			plannedFor += st.Duration
+		}
+	}
+	switch {
+	case plannedFor > 0:
+		s.TargetRate = planned / plannedFor.Seconds()
+	default: // open-ended: the one steady rate
+		s.TargetRate = m.schedule.Stages()[len(m.schedule.Stages())-1].From
+	}
+	switch {
+	case modes[ModeSync] && modes[ModeAsync]:
+		s.Mode = "mixed"
+	case modes[ModeSync]:
+		s.Mode = ModeSync.String()
+	default:
+		s.Mode = ModeAsync.String()
+	}
+
+	for i := range s.Timeline {
+		iv := &s.Timeline[i]
+		iv.Offered = m.schedule.OfferedBetween(iv.Start.D(), iv.Start.D()+m.width)
+	}
+	if enc, err := m.corrected.Encode(hdr.V2CompressedEncodingCookieBase); err == nil {
+		s.LatencyHistogram = string(enc)
+	}
+	if enc, err := m.service.Encode(hdr.V2CompressedEncodingCookieBase); err == nil {
+		s.ServiceHistogram = string(enc)
+	}
+	return s
+}
