@@ -29,6 +29,12 @@ type helloWriter struct {
 	suffix []byte // `","host":<quoted host>}` + "\n"
 	bufs   sync.Pool
 	now    func() time.Time
+
+	// The timestamp has a fixed width, so every reply has the same length and
+	// its Content-Length value is built once: a fresh []string and, from 100
+	// bytes on, strconv.Itoa would allocate on every request.
+	size          int
+	contentLength []string
 }
 
 func newHelloWriter(host string, now func() time.Time) *helloWriter {
@@ -38,7 +44,10 @@ func newHelloWriter(host string, now func() time.Time) *helloWriter {
 		suffix: append(append([]byte(`","host":`), quoted...), "}\n"...),
 		now:    now,
 	}
-	hw.bufs.New = func() any { b := make([]byte, 0, 128+len(quoted)); return &b }
+	tsWidth := len(time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC).AppendFormat(nil, TimestampLayout))
+	hw.size = len(hw.prefix) + tsWidth + len(hw.suffix)
+	hw.contentLength = []string{strconv.Itoa(hw.size)}
+	hw.bufs.New = func() any { b := make([]byte, 0, hw.size); return &b }
 	return hw
 }
 
@@ -50,7 +59,11 @@ func (hw *helloWriter) serve(w http.ResponseWriter, r *http.Request) int {
 
 	h := w.Header()
 	h["Content-Type"] = jsonContentType
-	h["Content-Length"] = []string{strconv.Itoa(len(b))}
+	if len(b) == hw.size {
+		h["Content-Length"] = hw.contentLength
+	} else { // a year outside 0000..9999
+		h["Content-Length"] = []string{strconv.Itoa(len(b))}
+	}
 	h["Cache-Control"] = noStore
 	w.WriteHeader(http.StatusOK)
 	if r.Method != http.MethodHead {

@@ -45,10 +45,14 @@ func Main(args []string, getenv func(string) string, stderr io.Writer) int {
 func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (Config, string, error) {
 	cfg := DefaultConfig()
 	fs := flag.NewFlagSet("app", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
+	// The flag package would print its error and then the whole usage on a bad
+	// flag; Main prints the error alone, in one line. Usage is for -h only.
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	usage := func() {
 		fmt.Fprintln(stderr, "app: the cloudperf service under test. GET / answers JSON with a Hello, the time and the host.")
 		fmt.Fprintln(stderr, "Every flag has an environment default, shown in brackets.")
+		fs.SetOutput(stderr)
 		fs.PrintDefaults()
 	}
 
@@ -85,6 +89,9 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (Co
 	}
 	fs.IntVar(&cfg.MaxHeaderBytes, "max-header-bytes", cfg.MaxHeaderBytes, "largest request header accepted")
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			usage()
+		}
 		return cfg, "", err
 	}
 	if envErr != nil {

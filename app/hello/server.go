@@ -105,13 +105,18 @@ func withDefaults(cfg Config) Config {
 
 // Validate reports the first setting a server cannot run with.
 func (cfg Config) Validate() error {
-	for name, d := range map[string]time.Duration{
-		"read-header-timeout": cfg.ReadHeaderTimeout, "read-timeout": cfg.ReadTimeout,
-		"write-timeout": cfg.WriteTimeout, "idle-timeout": cfg.IdleTimeout,
-		"drain-delay": cfg.DrainDelay, "grace-period": cfg.GracePeriod,
+	// A slice, not a map: with several bad settings, the same one is reported
+	// every time.
+	for _, s := range []struct {
+		name string
+		d    time.Duration
+	}{
+		{"read-header-timeout", cfg.ReadHeaderTimeout}, {"read-timeout", cfg.ReadTimeout},
+		{"write-timeout", cfg.WriteTimeout}, {"idle-timeout", cfg.IdleTimeout},
+		{"drain-delay", cfg.DrainDelay}, {"grace-period", cfg.GracePeriod},
 	} {
-		if d < 0 {
-			return fmt.Errorf("%s must not be negative (got %v)", name, d)
+		if s.d < 0 {
+			return fmt.Errorf("%s must not be negative (got %v)", s.name, s.d)
 		}
 	}
 	if cfg.MaxHeaderBytes < 0 {

@@ -1,0 +1,5 @@
+//go:build !race
+
+package hello
+
+const raceEnabled = false
