@@ -1,6 +1,7 @@
 package load
 
 import (
+	"math"
 	"strconv"
 	"time"
 
@@ -21,7 +22,7 @@ func (m *Millis) UnmarshalJSON(b []byte) error {
 	if err != nil {
 		return err
 	}
-	*m = Millis(f * 1e6)
+	*m = Millis(math.Round(f * 1e6))
 	return nil
 }
 
@@ -93,6 +94,9 @@ type Summary struct {
 	// from several load generators merge exactly.
 	LatencyHistogram string `json:"latency_histogram"`
 	ServiceHistogram string `json:"service_histogram"`
+
+	// Cluster is the observed Kubernetes side of the run, when there was one.
+	Cluster *ClusterTimeline `json:"cluster,omitempty"`
 
 	Thresholds []ThresholdResult `json:"thresholds,omitempty"`
 	Log        string            `json:"log,omitempty"`

@@ -1,0 +1,218 @@
+package cli
+
+import (
+	"bytes"
+	"encoding/json"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/cloudperf/cloudperf/client/load"
+)
+
+func runMain(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code = Main(args, &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+func readLog(t *testing.T, path string) []load.Record {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var recs []load.Record
+	if err := load.ReadLog(f, func(r load.Record) error { recs = append(recs, r); return nil }); err != nil {
+		t.Fatalf("log %s does not parse: %v", path, err)
+	}
+	return recs
+}
+
+func TestUsageErrors(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{nil, "no target"},
+		{[]string{"--local", "--url", "http://x/"}, "only one of"},
+		{[]string{"--local", "--rate", "0"}, "--rate"},
+		{[]string{"--local", "--rate", "fast"}, "--rate"},
+		{[]string{"--local", "--duration", "-1s"}, "--duration"},
+		{[]string{"--local", "--duration", "soon"}, "--duration"},
+		{[]string{"--local", "--timeout", "0s"}, "--timeout"},
+		{[]string{"--local", "--mode", "turbo"}, "--mode"},
+		{[]string{"--local", "--format", "xml"}, "--format"},
+		{[]string{"--local", "--stages", "30s"}, "--stages"},
+		{[]string{"--local", "--stages", "30s:10", "--rate", "5"}, "--stages replaces"},
+		{[]string{"--local", "--requests", "-1"}, "--requests"},
+		{[]string{"--local", "--max-p99", "fast"}, "--max-p99"},
+		{[]string{"--local", "--max-error-rate", "200"}, "--max-error-rate"},
+		{[]string{"--local", "--threshold", "p42<1s"}, "--threshold"},
+		{[]string{"--local", "--header", "nocolon"}, "--header"},
+		{[]string{"--local", "--path", "nope"}, "--path"},
+		{[]string{"--url", "http://x/", "--path", "/a"}, "--path"},
+		{[]string{"--project-dir", "/tmp", "--local"}, "--project-dir"},
+		{[]string{"--local", "--bogus"}, "--bogus"},
+		{[]string{"--local", "extra"}, "unexpected argument"},
+		{[]string{"--url", "ftp://x/", "--out", ""}, "ftp://x/"},
+		{[]string{"--url", "localhost:5000", "--out", ""}, "localhost:5000"},
+	}
+	for _, tt := range tests {
+		code, stdout, stderr := runMain(t, tt.args...)
+		if code != ExitUsage {
+			t.Errorf("%q: exit %d, want %d", tt.args, code, ExitUsage)
+		}
+		if stdout != "" {
+			t.Errorf("%q: wrote to stdout: %q", tt.args, stdout)
+		}
+		if strings.Count(stderr, "\n") != 1 || !strings.HasPrefix(stderr, "client: ") || !strings.Contains(stderr, tt.want) {
+			t.Errorf("%q: stderr %q, want one line naming %q", tt.args, stderr, tt.want)
+		}
+	}
+}
+
+func TestHelp(t *testing.T) {
+	code, stdout, _ := runMain(t, "--help")
+	if code != 0 || !strings.Contains(stdout, "--from-stack") || !strings.Contains(stdout, "Exit codes") {
+		t.Fatalf("--help: exit %d\n%s", code, stdout)
+	}
+}
+
+func TestLocalRun(t *testing.T) {
+	t.Parallel()
+	out := filepath.Join(t.TempDir(), "run.csv")
+	code, stdout, stderr := runMain(t, "--local", "--rate", "200", "--duration", "1s", "--out", out)
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, want := range []string{"Requests   200 sent, 200 ok", "corrected", "service", "Hosts      local 200", "Log        " + out} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("summary lacks %q:\n%s", want, stdout)
+		}
+	}
+	if recs := readLog(t, out); len(recs) != 200 {
+		t.Errorf("log has %d records", len(recs))
+	}
+}
+
+func TestRequestLimitAndJSON(t *testing.T) {
+	t.Parallel()
+	out := filepath.Join(t.TempDir(), "run.jsonl")
+	code, stdout, stderr := runMain(t, "--local", "--rate", "500", "--requests", "30", "--format", "json", "--out", out)
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var s load.Summary
+	if err := json.Unmarshal([]byte(stdout), &s); err != nil {
+		t.Fatalf("--format json is not JSON: %v\n%s", err, stdout)
+	}
+	if s.Requests != 30 || s.OK != 30 || s.Mode != "async" || s.Log != out {
+		t.Errorf("summary: %+v", s)
+	}
+	if recs := readLog(t, out); len(recs) != 30 {
+		t.Errorf("log has %d records", len(recs))
+	}
+}
+
+func TestThresholdBroken(t *testing.T) {
+	t.Parallel()
+	code, stdout, stderr := runMain(t, "--local", "--rate", "20", "--duration", "300ms", "--out", "",
+		"--max-p99", "1ns", "--max-error-rate", "1", "--threshold", "rate>=1")
+	if code != ExitFailed {
+		t.Fatalf("exit %d, want %d", code, ExitFailed)
+	}
+	if !strings.Contains(stderr, "threshold broken: p99<=1ns") || strings.Contains(stderr, "error_rate") {
+		t.Errorf("stderr should name only the broken threshold: %q", stderr)
+	}
+	if !strings.Contains(stdout, "Threshold  p99<=1ns: BROKEN") || !strings.Contains(stdout, "Threshold  error_rate<=1: ok") {
+		t.Errorf("summary:\n%s", stdout)
+	}
+}
+
+func TestUnreachable(t *testing.T) {
+	t.Parallel()
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	url := "http://" + ln.Addr().String() + "/"
+	ln.Close()
+	out := filepath.Join(t.TempDir(), "run.csv")
+	code, stdout, stderr := runMain(t, "--url", url, "--rate", "20", "--duration", "300ms", "--out", out)
+	if code != ExitUnreachable {
+		t.Fatalf("exit %d, want %d", code, ExitUnreachable)
+	}
+	if !strings.Contains(stderr, "Nothing listens there") || strings.Count(stderr, "\n") != 1 {
+		t.Errorf("stderr: %q", stderr)
+	}
+	recs := readLog(t, out)
+	if len(recs) != 6 || recs[0].Class != "refused" || !strings.Contains(stdout, "refused 6") {
+		t.Errorf("%d records, summary:\n%s", len(recs), stdout)
+	}
+}
+
+func TestOutNeverOverwrittenSilently(t *testing.T) {
+	t.Parallel()
+	out := filepath.Join(t.TempDir(), "run.csv")
+	if err := os.WriteFile(out, []byte("precious"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := runMain(t, "--local", "--rate", "10", "--duration", "200ms", "--out", out)
+	if code != ExitUsage || !strings.Contains(stderr, "--force") {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
+	}
+	if b, _ := os.ReadFile(out); string(b) != "precious" {
+		t.Fatal("the existing log was changed")
+	}
+	if code, _, stderr := runMain(t, "--local", "--rate", "10", "--duration", "200ms", "--out", out, "--force"); code != ExitOK {
+		t.Fatalf("with --force: exit %d, %s", code, stderr)
+	}
+	if recs := readLog(t, out); len(recs) != 2 {
+		t.Errorf("overwritten log has %d records", len(recs))
+	}
+}
+
+func TestDefaultLogName(t *testing.T) {
+	dir := t.TempDir()
+	wd, _ := os.Getwd()
+	if err := os.Chdir(dir); err != nil {
+		t.Fatal(err)
+	}
+	defer os.Chdir(wd)
+	if code, _, stderr := runMain(t, "--local", "--rate", "10", "--duration", "200ms"); code != ExitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	logs, _ := filepath.Glob(filepath.Join(dir, "cloudperf-*.csv"))
+	if len(logs) != 1 {
+		t.Fatalf("default log not written: %v", logs)
+	}
+}
+
+func TestWarmupIsLoggedNotCounted(t *testing.T) {
+	t.Parallel()
+	out := filepath.Join(t.TempDir(), "run.csv")
+	code, stdout, stderr := runMain(t, "--local", "--rate", "40", "--duration", "500ms", "--warmup", "250ms", "--out", out, "--format", "json")
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var s load.Summary
+	if err := json.Unmarshal([]byte(stdout), &s); err != nil {
+		t.Fatal(err)
+	}
+	if s.Requests != 20 || s.Warmup != 10 || s.Latency.Count != 20 {
+		t.Errorf("requests %d, warm-up %d, latency count %d; want 20, 10, 20", s.Requests, s.Warmup, s.Latency.Count)
+	}
+	warm := 0
+	recs := readLog(t, out)
+	for _, r := range recs {
+		if r.Warmup {
+			warm++
+		}
+	}
+	if len(recs) != 30 || warm != 10 {
+		t.Errorf("log: %d records, %d warm-up", len(recs), warm)
+	}
+}

@@ -1,0 +1,262 @@
+package cli
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/cloudperf/cloudperf/client/load"
+)
+
+// options are the parsed command line.
+type options struct {
+	// target: exactly one
+	url        string
+	fromStack  string
+	projectDir string
+	local      bool
+	path       string
+
+	// load
+	rate        float64
+	rateSet     bool
+	duration    time.Duration
+	durationSet bool
+	requests    int64
+	stages      []load.Stage
+	warmup      time.Duration
+	timeout     time.Duration
+	mode        load.Mode
+	maxInFlight int
+	keepAlive   bool
+	insecure    bool
+	method      string
+	headers     headerList
+
+	// results
+	out        string
+	outSet     bool
+	force      bool
+	format     string
+	quiet      bool
+	thresholds []load.Threshold
+}
+
+type headerList []string
+
+func (h *headerList) String() string { return strings.Join(*h, ", ") }
+func (h *headerList) Set(v string) error {
+	name, _, ok := strings.Cut(v, ":")
+	if !ok || strings.TrimSpace(name) == "" {
+		return fmt.Errorf("want \"Name: value\"")
+	}
+	*h = append(*h, v)
+	return nil
+}
+
+// funcValue adapts a parse function to flag.Value.
+type funcValue struct {
+	set  func(string) error
+	show string
+}
+
+func (f *funcValue) String() string     { return f.show }
+func (f *funcValue) Set(v string) error { return f.set(v) }
+
+const usageHead = `client: load a web service at a steady (or staged) request rate and report
+how it held up — latency corrected for coordinated omission, errors by class,
+responses per pod — with every request logged.
+
+Target (exactly one):
+  client --local ...              the built-in service on 127.0.0.1 (no cluster needed)
+  client --url URL ...            any http(s) endpoint
+  client --from-stack dev ...     the endpoint a Pulumi stack exported (pulumi up first)
+
+Examples:
+  client --local --rate 300 --duration 10s
+  client --from-stack dev --rate 300 --duration 1m --out run.csv
+  client --url http://127.0.0.1:5000/ --stages 30s:100,2m:100-600,30s:100 --max-p99 250ms
+
+Exit codes: 0 done, thresholds met; 1 a threshold broken or the run failed;
+2 bad usage; 3 no request succeeded (target unreachable); 130 interrupted.
+
+Flags:
+`
+
+func newFlagSet(o *options, stdout io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("client", flag.ContinueOnError)
+	fs.SetOutput(io.Discard) // errors are printed as one line by Main
+	fs.Usage = func() {}     // and --help prints printUsage, not the flag package
+
+	fs.StringVar(&o.url, "url", "", "target `URL` (http or https)")
+	fs.StringVar(&o.fromStack, "from-stack", "", "read the target from this Pulumi `stack`'s \"endpoint\" output")
+	fs.StringVar(&o.projectDir, "project-dir", "", "Pulumi project `dir` for --from-stack (default: walk up to Pulumi.yaml)")
+	fs.BoolVar(&o.local, "local", false, "start the built-in service on 127.0.0.1 and load it")
+	fs.StringVar(&o.path, "path", "", "path and query appended to a --from-stack or --local endpoint, e.g. \"/?cpu=2ms\"")
+
+	o.rate = 50
+	fs.Var(&funcValue{show: "50", set: func(v string) (err error) {
+		o.rateSet = true
+		o.rate, err = load.ParseRate(v)
+		return err
+	}}, "rate", "requests per second; sync (one at a time) up to 100, open loop above")
+	o.duration = 10 * time.Second
+	fs.Var(&funcValue{show: "10s", set: func(v string) (err error) {
+		o.durationSet = true
+		o.duration, err = time.ParseDuration(v)
+		if err == nil && o.duration <= 0 {
+			err = errors.New("must be above 0")
+		}
+		return err
+	}}, "duration", "how long to send (with --requests: whichever ends first)")
+	fs.Int64Var(&o.requests, "requests", 0, "stop after this many requests (`N`; 0: no limit)")
+	fs.Var(&funcValue{set: func(v string) (err error) {
+		o.stages, err = load.ParseStages(v)
+		return err
+	}}, "stages", "staged load instead of --rate/--duration: DURATION:RATE holds, DURATION:FROM-TO ramps, e.g. `30s:100,2m:100-600,30s:100`")
+	fs.DurationVar(&o.warmup, "warmup", 0, "send at the first rate this long before measuring (logged, not counted)")
+	fs.DurationVar(&o.timeout, "timeout", 5*time.Second, "per-request timeout")
+	fs.Var(&funcValue{show: "auto", set: func(v string) (err error) {
+		o.mode, err = load.ParseMode(v)
+		return err
+	}}, "mode", "auto, sync or async (auto: sync when a stage's rate ≤ 100/s)")
+	fs.IntVar(&o.maxInFlight, "max-in-flight", 0, "async: most requests outstanding at once (default: rate × timeout, at most 10000)")
+	fs.BoolVar(&o.keepAlive, "keepalive", true, "reuse connections")
+	fs.BoolVar(&o.insecure, "insecure", false, "accept any TLS certificate (self-signed endpoints)")
+	fs.StringVar(&o.method, "method", "GET", "HTTP method")
+	fs.Var(&o.headers, "header", "extra request header \"Name: value\" (repeatable)")
+
+	fs.Var(&funcValue{set: func(v string) error { o.out, o.outSet = v, true; return nil }}, "out",
+		"per-request log `file`: CSV, or JSON lines if it ends in .jsonl (default: cloudperf-<time>.csv; \"\" for none)")
+	fs.BoolVar(&o.force, "force", false, "overwrite an existing --out file")
+	fs.StringVar(&o.format, "format", "text", "summary format on stdout: text or json")
+	fs.BoolVar(&o.quiet, "quiet", false, "no live progress on stderr")
+
+	addThreshold := func(name, metric, op, usage string) {
+		fs.Var(&funcValue{set: func(v string) error {
+			t, err := load.ParseThreshold(metric + op + v)
+			if err == nil {
+				o.thresholds = append(o.thresholds, t)
+			}
+			return err
+		}}, name, usage)
+	}
+	addThreshold("max-p99", "p99", "<=", "fail (exit 1) if corrected p99 latency is above this `duration`")
+	addThreshold("max-p50", "p50", "<=", "fail if corrected p50 latency is above this `duration`")
+	addThreshold("max-error-rate", "error_rate", "<=", "fail if more than this `percent` of requests failed")
+	addThreshold("min-rate", "rate", ">=", "fail if the achieved request rate is below this (per second)")
+	fs.Var(&funcValue{set: func(v string) error {
+		t, err := load.ParseThreshold(v)
+		if err == nil {
+			o.thresholds = append(o.thresholds, t)
+		}
+		return err
+	}}, "threshold", "fail if this condition does not hold, e.g. `p99.9<1s`, service_p99<50ms, throughput>=290 (repeatable)")
+	return fs
+}
+
+// valueNames name the argument of flags whose usage cannot (flag.Value flags).
+var valueNames = map[string]string{
+	"rate": "R", "duration": "D", "mode": "MODE", "header": "\"NAME: value\"",
+	"min-rate": "R", "stages": "SPEC", "out": "FILE",
+}
+
+// printUsage writes the help text, flags spelled with two dashes.
+func printUsage(fs *flag.FlagSet, w io.Writer) {
+	fmt.Fprint(w, usageHead)
+	fs.VisitAll(func(f *flag.Flag) {
+		name, usage := flag.UnquoteUsage(f)
+		if name == "value" {
+			name = valueNames[f.Name]
+		}
+		line := "  --" + f.Name
+		if name != "" {
+			line += " " + name
+		}
+		fmt.Fprintf(w, "%s\n      %s", line, usage)
+		if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "0" {
+			fmt.Fprintf(w, " (default %s)", f.DefValue)
+		}
+		fmt.Fprintln(w)
+	})
+}
+
+// usageError is a command-line mistake: one line, exit 2.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }
+
+// parseArgs parses and cross-checks the flags.
+func parseArgs(args []string, stdout io.Writer) (*options, error) {
+	o := &options{}
+	fs := newFlagSet(o, stdout)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			printUsage(fs, stdout)
+			return nil, err
+		}
+		return nil, usageError{strings.Replace(err.Error(), " -", " --", 1)}
+	}
+	if fs.NArg() > 0 {
+		return nil, usagef("unexpected argument %q (flags start with --)", fs.Arg(0))
+	}
+	targets := 0
+	for _, set := range []bool{o.url != "", o.fromStack != "", o.local} {
+		if set {
+			targets++
+		}
+	}
+	switch {
+	case targets == 0:
+		return nil, usagef("no target: give --local, --url URL or --from-stack STACK")
+	case targets > 1:
+		return nil, usagef("give only one of --local, --url and --from-stack")
+	case o.projectDir != "" && o.fromStack == "":
+		return nil, usagef("--project-dir goes with --from-stack")
+	case o.path != "" && o.url != "":
+		return nil, usagef("--path goes with --from-stack or --local; put the path in --url")
+	case o.path != "" && !strings.HasPrefix(o.path, "/"):
+		return nil, usagef("--path %q must start with /", o.path)
+	case o.stages != nil && (o.rateSet || o.durationSet):
+		return nil, usagef("--stages replaces --rate and --duration; give one or the other")
+	case o.requests < 0:
+		return nil, usagef("--requests must not be negative")
+	case o.timeout <= 0:
+		return nil, usagef("--timeout must be above 0")
+	case o.warmup < 0:
+		return nil, usagef("--warmup must not be negative")
+	case o.maxInFlight < 0:
+		return nil, usagef("--max-in-flight must not be negative")
+	case o.format != "text" && o.format != "json":
+		return nil, usagef("--format %q: want text or json", o.format)
+	}
+	if o.stages == nil {
+		d := o.duration
+		if o.requests > 0 && !o.durationSet {
+			d = 0 // only the request limit ends the run
+		}
+		o.stages = []load.Stage{{Duration: d, From: o.rate, To: o.rate}}
+	}
+	if o.warmup > 0 {
+		first := o.stages[0]
+		rate := first.From
+		if rate == 0 {
+			rate = first.To
+		}
+		o.stages = append([]load.Stage{{Duration: o.warmup, From: rate, To: rate, Warmup: true}}, o.stages...)
+	}
+	if o.maxInFlight == 0 {
+		peak := 0.0
+		for _, s := range o.stages {
+			peak = math.Max(peak, s.Peak())
+		}
+		o.maxInFlight = int(math.Min(10000, math.Max(1, math.Ceil(peak*o.timeout.Seconds()))))
+	}
+	return o, nil
+}

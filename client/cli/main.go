@@ -1,0 +1,210 @@
+// Package cli is the client command: flags → target → load.Run → summary and
+// exit code. cmd main is one line calling Main, so tests drive it directly.
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/cloudperf/cloudperf/client/load"
+)
+
+// Exit codes.
+const (
+	ExitOK          = 0
+	ExitFailed      = 1 // a threshold broken, or the run could not finish (log write error)
+	ExitUsage       = 2 // bad flags, or the target could not be resolved
+	ExitUnreachable = 3 // no request succeeded
+	ExitInterrupted = 130
+)
+
+// Main runs the client with args (without the program name) and returns the
+// exit code. SIGINT/SIGTERM stop dispatching; a second one aborts requests in flight.
+func Main(args []string, stdout, stderr io.Writer) int {
+	o, err := parseArgs(args, stdout)
+	if errors.Is(err, flag.ErrHelp) {
+		return ExitOK
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "client: %v (see client --help)\n", err)
+		return ExitUsage
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	abort := make(chan struct{})
+	signals := make(chan os.Signal, 2)
+	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(signals)
+	var interrupted os.Signal
+	go func() {
+		select {
+		case interrupted = <-signals:
+		case <-ctx.Done():
+			return
+		}
+		fmt.Fprintf(stderr, "\nclient: %v — stopped sending; waiting up to %v for requests in flight (again to abort them)\n", interrupted, o.timeout)
+		cancel()
+		select {
+		case <-signals:
+			close(abort)
+		case <-time.After(o.timeout + time.Minute):
+		}
+	}()
+
+	code := run(ctx, o, abort, stdout, stderr)
+	if interrupted != nil {
+		return ExitInterrupted
+	}
+	return code
+}
+
+func run(ctx context.Context, o *options, abort <-chan struct{}, stdout, stderr io.Writer) int {
+	fail := func(code int, format string, args ...any) int {
+		fmt.Fprintf(stderr, "client: "+format+"\n", args...)
+		return code
+	}
+	target, err := resolveTarget(ctx, o)
+	if err != nil {
+		return fail(ExitUsage, "%v", err)
+	}
+	defer target.close()
+
+	schedule, err := load.NewSchedule(o.stages, o.requests)
+	if err != nil {
+		return fail(ExitUsage, "%v", err)
+	}
+	hitter, err := load.NewHTTPHitter(load.HTTPOptions{
+		URL: target.url, Method: o.method, Header: o.header(), Timeout: o.timeout,
+		KeepAlive: o.keepAlive, MaxConns: o.maxInFlight, Insecure: o.insecure,
+	})
+	if err != nil {
+		return fail(ExitUsage, "%v", err)
+	}
+	defer hitter.Close()
+
+	logFile, logName, err := openLog(o)
+	if err != nil {
+		return fail(ExitUsage, "%v", err)
+	}
+	cfg := load.Config{
+		Target: target.url, Hitter: hitter, Schedule: schedule, Mode: o.mode, MaxInFlight: o.maxInFlight,
+		Thresholds: o.thresholds, Abort: abort,
+	}
+	if logFile != nil {
+		cfg.Log, cfg.LogFormat, cfg.LogName = logFile, load.LogFormatFor(logName), logName
+	}
+	if !o.quiet && isTerminal(stderr) {
+		cfg.Progress = (&progressLine{w: stderr}).show
+	}
+
+	summary, runErr := load.Run(ctx, cfg)
+	if logFile != nil {
+		if err := logFile.Close(); err != nil && runErr == nil {
+			runErr = fmt.Errorf("closing the log %s: %v", logName, err)
+		}
+	}
+	if cfg.Progress != nil {
+		(&progressLine{w: stderr}).clear()
+	}
+	if err := writeSummary(stdout, o.format, summary); err != nil {
+		return fail(ExitFailed, "writing the summary: %v", err)
+	}
+
+	switch {
+	case runErr != nil:
+		return fail(ExitFailed, "%v", runErr)
+	case summary.Requests > 0 && summary.OK == 0 && !summary.Interrupted:
+		return fail(ExitUnreachable, "%s", unreachableHint(target, summary))
+	}
+	var broken []string
+	for _, t := range summary.Thresholds {
+		if !t.OK {
+			broken = append(broken, fmt.Sprintf("%s (actual %.3f%s)", t.Threshold, t.Actual, t.Unit))
+		}
+	}
+	if len(broken) > 0 {
+		return fail(ExitFailed, "threshold broken: %s", strings.Join(broken, "; "))
+	}
+	return ExitOK
+}
+
+func writeSummary(w io.Writer, format string, s load.Summary) error {
+	if format == "json" {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(s)
+	}
+	return load.WriteText(w, s)
+}
+
+// openLog creates the per-request log, never overwriting one silently.
+func openLog(o *options) (*os.File, string, error) {
+	name := o.out
+	if !o.outSet {
+		name = "cloudperf-" + time.Now().UTC().Format("20060102-150405") + ".csv"
+	}
+	if name == "" {
+		return nil, "", nil
+	}
+	flags := os.O_WRONLY | os.O_CREATE | os.O_EXCL
+	if o.force {
+		flags = os.O_WRONLY | os.O_CREATE | os.O_TRUNC
+	}
+	f, err := os.OpenFile(name, flags, 0o644)
+	switch {
+	case errors.Is(err, os.ErrExist):
+		return nil, "", fmt.Errorf("--out %s already exists: pass --force to overwrite it, or choose another name", name)
+	case err != nil:
+		return nil, "", fmt.Errorf("--out: cannot create the log: %v", err)
+	}
+	return f, name, nil
+}
+
+func (o *options) header() map[string][]string {
+	h := map[string][]string{}
+	for _, kv := range o.headers {
+		k, v, _ := strings.Cut(kv, ":")
+		k = strings.TrimSpace(k)
+		h[k] = append(h[k], strings.TrimSpace(v))
+	}
+	return h
+}
+
+// unreachableHint says what most likely went wrong when nothing succeeded.
+func unreachableHint(t *target, s load.Summary) string {
+	top := "unknown"
+	if len(s.Errors) > 0 {
+		top = s.Errors[0].Key
+	}
+	msg := fmt.Sprintf("no request to %s succeeded (%d of %d: %s). ", t.url, s.Errors[0].Count, s.Requests, top)
+	switch {
+	case top == "refused":
+		msg += "Nothing listens there: is the service up?"
+	case top == "dns":
+		msg += "The host does not resolve: check the URL."
+	case top == "timeout":
+		msg += "No response within --timeout: is the address reachable from here?"
+	case top == "tls":
+		msg += "TLS failed: for a self-signed certificate add --insecure."
+	case top == "protocol":
+		msg += "The endpoint does not speak HTTP/1.x: check the port and scheme."
+	case strings.HasPrefix(top, "http_"):
+		msg += "Every response was an HTTP error: check the path."
+	default:
+		msg += "See the log for each request's class."
+	}
+	if t.hint != "" {
+		msg += " " + t.hint
+	}
+	return msg
+}
