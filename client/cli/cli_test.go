@@ -216,3 +216,41 @@ func TestWarmupIsLoggedNotCounted(t *testing.T) {
 		t.Errorf("log: %d records, %d warm-up", len(recs), warm)
 	}
 }
+
+func TestReport(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	html := filepath.Join(dir, "run.html")
+	code, stdout, stderr := runMain(t, "--local", "--rate", "100", "--duration", "1s", "--out", "", "--report", html)
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	b, err := os.ReadFile(html)
+	if err != nil || !bytes.Contains(b, []byte("chart-latency")) || !strings.Contains(stdout, "Requests   100 sent") {
+		t.Fatalf("report not written (%v), %d bytes", err, len(b))
+	}
+	// An existing report is not replaced without --force, and nothing else is written.
+	code, _, stderr = runMain(t, "--local", "--rate", "10", "--duration", "200ms", "--out", filepath.Join(dir, "x.csv"), "--report", html)
+	if code != ExitUsage || !strings.Contains(stderr, "--report") {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "x.csv")); !os.IsNotExist(err) {
+		t.Error("a run refused for its report left a log behind")
+	}
+}
+
+// Without cluster access the client says so once and carries on.
+func TestObserveWithoutCluster(t *testing.T) {
+	t.Parallel()
+	code, stdout, stderr := runMain(t, "--local", "--rate", "20", "--duration", "1s", "--out", "",
+		"--deployment", "cloudperf", "--kubeconfig", filepath.Join(t.TempDir(), "missing"))
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if strings.Count(stderr, "no cluster observed") != 1 || !strings.Contains(stderr, "carrying on") {
+		t.Errorf("stderr: %q", stderr)
+	}
+	if !strings.Contains(stdout, "Cluster    no cluster observed: kubeconfig") {
+		t.Errorf("summary:\n%s", stdout)
+	}
+}

@@ -21,6 +21,14 @@ type options struct {
 	local      bool
 	path       string
 
+	// cluster observation
+	kubeconfig  string
+	kubeContext string
+	namespace   string
+	deployment  string
+	hpa         string
+	noObserve   bool
+
 	// load
 	rate        float64
 	rateSet     bool
@@ -40,6 +48,7 @@ type options struct {
 	// results
 	out        string
 	outSet     bool
+	report     string
 	force      bool
 	format     string
 	quiet      bool
@@ -98,6 +107,13 @@ func newFlagSet(o *options, stdout io.Writer) *flag.FlagSet {
 	fs.BoolVar(&o.local, "local", false, "start the built-in service on 127.0.0.1 and load it")
 	fs.StringVar(&o.path, "path", "", "path and query appended to a --from-stack or --local endpoint, e.g. \"/?cpu=2ms\"")
 
+	fs.StringVar(&o.kubeconfig, "kubeconfig", "", "kubeconfig `file` for watching the Deployment and HPA (default: KUBECONFIG, ~/.kube/config)")
+	fs.StringVar(&o.kubeContext, "context", "", "kubeconfig `context` to use")
+	fs.StringVar(&o.namespace, "namespace", "", "namespace of the Deployment to watch (default: the stack's, else the context's)")
+	fs.StringVar(&o.deployment, "deployment", "", "watch this Deployment, its pods and HPA during the run (default: the stack's)")
+	fs.StringVar(&o.hpa, "hpa", "", "the HPA to watch (default: the one scaling the Deployment)")
+	fs.BoolVar(&o.noObserve, "no-observe", false, "do not watch the cluster even when the target comes from a stack")
+
 	o.rate = 50
 	fs.Var(&funcValue{show: "50", set: func(v string) (err error) {
 		o.rateSet = true
@@ -132,7 +148,8 @@ func newFlagSet(o *options, stdout io.Writer) *flag.FlagSet {
 
 	fs.Var(&funcValue{set: func(v string) error { o.out, o.outSet = v, true; return nil }}, "out",
 		"per-request log `file`: CSV, or JSON lines if it ends in .jsonl (default: cloudperf-<time>.csv; \"\" for none)")
-	fs.BoolVar(&o.force, "force", false, "overwrite an existing --out file")
+	fs.StringVar(&o.report, "report", "", "write a self-contained HTML report (charts, per-pod spread, cluster timeline) to `FILE.html`")
+	fs.BoolVar(&o.force, "force", false, "overwrite an existing --out or --report file")
 	fs.StringVar(&o.format, "format", "text", "summary format on stdout: text or json")
 	fs.BoolVar(&o.quiet, "quiet", false, "no live progress on stderr")
 
@@ -217,6 +234,10 @@ func parseArgs(args []string, stdout io.Writer) (*options, error) {
 		return nil, usagef("no target: give --local, --url URL or --from-stack STACK")
 	case targets > 1:
 		return nil, usagef("give only one of --local, --url and --from-stack")
+	case o.noObserve && (o.deployment != "" || o.hpa != ""):
+		return nil, usagef("--no-observe contradicts --deployment/--hpa")
+	case o.deployment == "" && o.fromStack == "" && (o.kubeconfig != "" || o.kubeContext != "" || o.namespace != "" || o.hpa != ""):
+		return nil, usagef("--kubeconfig, --context, --namespace and --hpa need --deployment (or --from-stack) to know what to watch")
 	case o.projectDir != "" && o.fromStack == "":
 		return nil, usagef("--project-dir goes with --from-stack")
 	case o.path != "" && o.url != "":

@@ -15,7 +15,9 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/cloudperf/cloudperf/client/kube"
 	"github.com/cloudperf/cloudperf/client/load"
+	"github.com/cloudperf/cloudperf/client/report"
 )
 
 // Exit codes.
@@ -96,6 +98,16 @@ func run(ctx context.Context, o *options, abort <-chan struct{}, stdout, stderr 
 	if err != nil {
 		return fail(ExitUsage, "%v", err)
 	}
+	var reportFile *os.File
+	if o.report != "" {
+		if reportFile, err = createFile("--report", o.report, o.force); err != nil {
+			if logFile != nil {
+				logFile.Close()
+				os.Remove(logName)
+			}
+			return fail(ExitUsage, "%v", err)
+		}
+	}
 	cfg := load.Config{
 		Target: target.url, Hitter: hitter, Schedule: schedule, Mode: o.mode, MaxInFlight: o.maxInFlight,
 		Thresholds: o.thresholds, Abort: abort,
@@ -107,7 +119,25 @@ func run(ctx context.Context, o *options, abort <-chan struct{}, stdout, stderr 
 		cfg.Progress = (&progressLine{w: stderr}).show
 	}
 
+	var observer *kube.Observer
+	if w := observeTarget(o, target); w != nil {
+		observer = kube.Observe(ctx, *w, time.Now())
+		go func() {
+			select {
+			case <-observer.Ready():
+				if why := observer.Unavailable(); why != "" {
+					fmt.Fprintf(stderr, "\r\033[Kclient: %s — carrying on without it\n", why)
+				}
+			case <-ctx.Done():
+			}
+		}()
+	}
+
 	summary, runErr := load.Run(ctx, cfg)
+	if observer != nil {
+		timeline := observer.Stop()
+		summary.Cluster = &timeline
+	}
 	if logFile != nil {
 		if err := logFile.Close(); err != nil && runErr == nil {
 			runErr = fmt.Errorf("closing the log %s: %v", logName, err)
@@ -118,6 +148,15 @@ func run(ctx context.Context, o *options, abort <-chan struct{}, stdout, stderr 
 	}
 	if err := writeSummary(stdout, o.format, summary); err != nil {
 		return fail(ExitFailed, "writing the summary: %v", err)
+	}
+	if reportFile != nil {
+		err := report.WriteHTML(reportFile, summary)
+		if cerr := reportFile.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil && runErr == nil {
+			runErr = fmt.Errorf("writing the report %s: %v", o.report, err)
+		}
 	}
 
 	switch {
@@ -156,18 +195,24 @@ func openLog(o *options) (*os.File, string, error) {
 	if name == "" {
 		return nil, "", nil
 	}
+	f, err := createFile("--out", name, o.force)
+	return f, name, err
+}
+
+// createFile creates an output file, refusing to replace one unless forced.
+func createFile(flagName, name string, force bool) (*os.File, error) {
 	flags := os.O_WRONLY | os.O_CREATE | os.O_EXCL
-	if o.force {
+	if force {
 		flags = os.O_WRONLY | os.O_CREATE | os.O_TRUNC
 	}
 	f, err := os.OpenFile(name, flags, 0o644)
 	switch {
 	case errors.Is(err, os.ErrExist):
-		return nil, "", fmt.Errorf("--out %s already exists: pass --force to overwrite it, or choose another name", name)
+		return nil, fmt.Errorf("%s %s already exists: pass --force to overwrite it, or choose another name", flagName, name)
 	case err != nil:
-		return nil, "", fmt.Errorf("--out: cannot create the log: %v", err)
+		return nil, fmt.Errorf("%s: cannot create %s: %v", flagName, name, err)
 	}
-	return f, name, nil
+	return f, nil
 }
 
 func (o *options) header() map[string][]string {

@@ -9,13 +9,15 @@ import (
 	"time"
 
 	"github.com/cloudperf/cloudperf/app/hello"
+	"github.com/cloudperf/cloudperf/client/kube"
 	"github.com/cloudperf/cloudperf/client/stack"
 )
 
 // target is where the load goes, and how to let go of it.
 type target struct {
 	url   string
-	hint  string // what to check when nothing answers
+	watch *kube.Target // the workload behind the URL, when known
+	hint  string       // what to check when nothing answers
 	close func()
 }
 
@@ -81,10 +83,33 @@ func fromStack(ctx context.Context, o *options) (*target, error) {
 		u = parsed.String()
 	}
 	return &target{
-		url: u,
+		url:   u,
+		watch: &kube.Target{Namespace: out.Namespace, Deployment: out.Deployment, HPA: out.HPA},
 		hint: fmt.Sprintf("The endpoint came from stack %q: is it deployed (pulumi up) and is nodeAddress right "+
 			"(pulumi config set nodeAddress $(minikube ip); with minikube's docker driver on macOS use "+
 			"`minikube service --url` and --url)?", o.fromStack),
 		close: func() {},
 	}, nil
+}
+
+// observeTarget says which workload to watch, if any: flags override what the
+// stack exported.
+func observeTarget(o *options, t *target) *kube.Target {
+	if o.noObserve {
+		return nil
+	}
+	w := kube.Target{}
+	if t.watch != nil {
+		w = *t.watch
+	}
+	for dst, v := range map[*string]string{&w.Namespace: o.namespace, &w.Deployment: o.deployment, &w.HPA: o.hpa} {
+		if v != "" {
+			*dst = v
+		}
+	}
+	if w.Deployment == "" {
+		return nil
+	}
+	w.Kubeconfig, w.Context = o.kubeconfig, o.kubeContext
+	return &w
 }

@@ -83,6 +83,9 @@ func WriteText(w io.Writer, s Summary) error {
 		}
 		_ = tw.Flush()
 	}
+	if c := s.Cluster; c != nil {
+		b.WriteString(clusterLine(c))
+	}
 	for _, t := range s.Thresholds {
 		verdict := "ok"
 		if !t.OK {
@@ -123,4 +126,35 @@ func FormatDuration(d time.Duration) string {
 		}
 	}
 	return d.String()
+}
+
+// clusterLine sums up what was observed of the workload: where replicas and
+// CPU started, peaked and ended.
+func clusterLine(c *ClusterTimeline) string {
+	if len(c.Samples) == 0 {
+		return "Cluster    " + c.Unavailable + "\n"
+	}
+	name := c.Namespace + "/" + c.Deployment
+	first, last := c.Samples[0], c.Samples[len(c.Samples)-1]
+	var peakReady, peakCPU int32 = 0, -1
+	for _, s := range c.Samples {
+		peakReady = max(peakReady, s.Ready)
+		peakCPU = max(peakCPU, s.CPUUtilization)
+	}
+	line := fmt.Sprintf("Cluster    %s: ready replicas %d → peak %d → %d", name, first.Ready, peakReady, last.Ready)
+	if peakCPU >= 0 {
+		line += fmt.Sprintf("; HPA CPU %s → peak %d%% → %s (target %d%%)", pct(first.CPUUtilization), peakCPU, pct(last.CPUUtilization), last.CPUTarget)
+	}
+	line += fmt.Sprintf("; %d events\n", len(c.Events))
+	if c.Unavailable != "" {
+		line += "           note: " + c.Unavailable + "\n"
+	}
+	return line
+}
+
+func pct(v int32) string {
+	if v < 0 {
+		return "?"
+	}
+	return strconv.Itoa(int(v)) + "%"
 }
