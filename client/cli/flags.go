@@ -44,6 +44,7 @@ type options struct {
 	insecure    bool
 	method      string
 	headers     headerList
+	engine      string
 
 	// results
 	out        string
@@ -144,6 +145,7 @@ func newFlagSet(o *options, stdout io.Writer) *flag.FlagSet {
 	fs.BoolVar(&o.keepAlive, "keepalive", true, "reuse connections")
 	fs.BoolVar(&o.insecure, "insecure", false, "accept any TLS certificate (self-signed endpoints)")
 	fs.StringVar(&o.method, "method", "GET", "HTTP method")
+	fs.StringVar(&o.engine, "engine", "fasthttp", "HTTP client: fasthttp (lean, the default) or net/http (Go's standard client)")
 	fs.Var(&o.headers, "header", "extra request header \"Name: value\" (repeatable)")
 
 	fs.Var(&funcValue{set: func(v string) error { o.out, o.outSet = v, true; return nil }}, "out",
@@ -254,6 +256,8 @@ func parseArgs(args []string, stdout io.Writer) (*options, error) {
 		return nil, usagef("--warmup must not be negative")
 	case o.maxInFlight < 0:
 		return nil, usagef("--max-in-flight must not be negative")
+	case o.engine != "fasthttp" && o.engine != "net/http":
+		return nil, usagef("--engine %q: want fasthttp or net/http", o.engine)
 	case o.format != "text" && o.format != "json":
 		return nil, usagef("--format %q: want text or json", o.format)
 	}

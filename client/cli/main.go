@@ -85,10 +85,7 @@ func run(ctx context.Context, o *options, abort <-chan struct{}, stdout, stderr 
 	if err != nil {
 		return fail(ExitUsage, "%v", err)
 	}
-	hitter, err := load.NewHTTPHitter(load.HTTPOptions{
-		URL: target.url, Method: o.method, Header: o.header(), Timeout: o.timeout,
-		KeepAlive: o.keepAlive, MaxConns: o.maxInFlight, Insecure: o.insecure,
-	})
+	hitter, err := newHitter(o, target.url)
 	if err != nil {
 		return fail(ExitUsage, "%v", err)
 	}
@@ -252,4 +249,20 @@ func unreachableHint(t *target, s load.Summary) string {
 		msg += " " + t.hint
 	}
 	return msg
+}
+
+type closingHitter interface {
+	load.Hitter
+	Close()
+}
+
+func newHitter(o *options, url string) (closingHitter, error) {
+	opts := load.HTTPOptions{
+		URL: url, Method: o.method, Header: o.header(), Timeout: o.timeout,
+		KeepAlive: o.keepAlive, MaxConns: o.maxInFlight, Insecure: o.insecure,
+	}
+	if o.engine == "net/http" {
+		return load.NewHTTPHitter(opts)
+	}
+	return load.NewFastHitter(opts)
 }

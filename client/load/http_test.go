@@ -109,28 +109,52 @@ func TestHTTPHitterClasses(t *testing.T) {
 		{"self-signed TLS", tlsSrv.URL, ClassTLS, 0, "", 0},
 		{"large body counted", big.URL, ClassOK, 200, "", 100_000},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			r := newHitter(t, tt.url, 300*time.Millisecond).Hit(context.Background())
-			if r.Class != tt.class || r.Status != tt.status || r.Host != tt.host {
-				t.Errorf("Hit = %+v (%v), want class %v status %d host %q", r, r.Class, tt.class, tt.status, tt.host)
-			}
-			if tt.bytes > 0 && r.Bytes != tt.bytes {
-				t.Errorf("Bytes = %d, want %d", r.Bytes, tt.bytes)
-			}
-		})
+	for _, kind := range hitterKinds {
+		for _, tt := range tests {
+			t.Run(kind.name+"/"+tt.name, func(t *testing.T) {
+				r := kind.new(t, HTTPOptions{URL: tt.url, Timeout: 300 * time.Millisecond, KeepAlive: true, MaxConns: 4}).Hit(context.Background())
+				if r.Class != tt.class || r.Status != tt.status || r.Host != tt.host {
+					t.Errorf("Hit = %+v (%v), want class %v status %d host %q", r, r.Class, tt.class, tt.status, tt.host)
+				}
+				if tt.bytes > 0 && r.Bytes != tt.bytes {
+					t.Errorf("Bytes = %d, want %d", r.Bytes, tt.bytes)
+				}
+			})
+		}
 	}
+}
+
+// hitterKinds are the Hitter implementations every behaviour is checked on.
+var hitterKinds = []struct {
+	name string
+	new  func(t *testing.T, o HTTPOptions) Hitter
+}{
+	{"nethttp", func(t *testing.T, o HTTPOptions) Hitter {
+		h, err := NewHTTPHitter(o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(h.Close)
+		return h
+	}},
+	{"fasthttp", func(t *testing.T, o HTTPOptions) Hitter {
+		h, err := NewFastHitter(o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(h.Close)
+		return h
+	}},
 }
 
 func TestHTTPHitterInsecureAcceptsSelfSigned(t *testing.T) {
 	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
 	defer srv.Close()
-	h, err := NewHTTPHitter(HTTPOptions{URL: srv.URL, Timeout: time.Second, Insecure: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if r := h.Hit(context.Background()); r.Class != ClassOK {
-		t.Fatalf("with Insecure: %+v", r)
+	for _, kind := range hitterKinds {
+		h := kind.new(t, HTTPOptions{URL: srv.URL, Timeout: time.Second, Insecure: true})
+		if r := h.Hit(context.Background()); r.Class != ClassOK {
+			t.Fatalf("%s with Insecure: %+v", kind.name, r)
+		}
 	}
 }
 

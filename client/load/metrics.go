@@ -31,8 +31,8 @@ type Metrics struct {
 	requests, ok, warmup, bytes int64
 	errors                      map[string]int64
 	hosts                       map[string]int64
-	firstSent, lastSent         time.Duration
-	firstDone, lastDone         time.Duration
+	firstIntended, lastSent     time.Duration
+	lastDone                    time.Duration
 
 	stages   []stageMetrics
 	timeline timeline
@@ -50,16 +50,15 @@ func NewMetrics(s *Schedule, width time.Duration) *Metrics {
 		width = time.Second
 	}
 	m := &Metrics{
-		schedule:  s,
-		width:     width,
-		corrected: NewHistogram(),
-		service:   NewHistogram(),
-		lag:       NewHistogram(),
-		errors:    make(map[string]int64),
-		hosts:     make(map[string]int64),
-		stages:    make([]stageMetrics, len(s.Stages())),
-		firstSent: -1,
-		firstDone: -1,
+		schedule:      s,
+		width:         width,
+		corrected:     NewHistogram(),
+		service:       NewHistogram(),
+		lag:           NewHistogram(),
+		errors:        make(map[string]int64),
+		hosts:         make(map[string]int64),
+		stages:        make([]stageMetrics, len(s.Stages())),
+		firstIntended: -1,
 	}
 	for i := range m.stages {
 		m.stages[i].corrected = NewHistogram()
@@ -84,11 +83,8 @@ func (m *Metrics) Add(r Result) {
 	if r.Host != "" {
 		m.hosts[r.Host]++
 	}
-	if m.firstSent < 0 || r.Sent < m.firstSent {
-		m.firstSent = r.Sent
-	}
-	if m.firstDone < 0 || r.Done < m.firstDone {
-		m.firstDone = r.Done
+	if m.firstIntended < 0 || r.Intended < m.firstIntended {
+		m.firstIntended = r.Intended
 	}
 	m.lastSent = max(m.lastSent, r.Sent)
 	m.lastDone = max(m.lastDone, r.Done)

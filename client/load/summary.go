@@ -154,12 +154,14 @@ func (m *Metrics) Summarize(info RunInfo) Summary {
 	if m.requests > 0 {
 		s.SuccessRatio = float64(m.ok) / float64(m.requests)
 	}
-	if span := (m.lastSent - m.firstSent).Seconds(); m.requests > 1 && span > 0 {
+	// Both rates are measured from when the first request was due, so a late
+	// start counts as slowness: n sends have n−1 gaps between them, and n
+	// responses complete over the span up to the last.
+	if span := (m.lastSent - m.firstIntended).Seconds(); m.requests > 1 && span > 0 {
 		s.AchievedRate = float64(m.requests-1) / span
 	}
-	// Rates count the gaps between n events: n−1 over the span from first to last.
-	if span := (m.lastDone - m.firstDone).Seconds(); m.requests > 1 && span > 0 {
-		s.Throughput = s.SuccessRatio * float64(m.requests-1) / span
+	if span := (m.lastDone - m.firstIntended).Seconds(); span > 0 {
+		s.Throughput = float64(m.ok) / span
 	}
 
 	modes := map[Mode]bool{}
