@@ -1,6 +1,10 @@
 # cloudperf — see README.md. `make test` is the fast suite CI runs first;
 # `make e2e` the real-cluster run (tools built once into ~/.cache/cloudperf).
 GO ?= go
+TOOLS_BIN ?= $(or $(CLOUDPERF_TOOLS_DIR),$(or $(XDG_CACHE_HOME),$(HOME)/.cache)/cloudperf/tools)/bin
+# The pinned Pulumi CLI (from `make tools`) is found first, so the stack tests
+# run against the version the e2e uses.
+export PATH := $(TOOLS_BIN):$(PATH)
 GOFILES = $(shell git ls-files '*.go' 2>/dev/null || find . -name '*.go')
 
 .PHONY: all test fmt-check vet build e2e tools bench clean
