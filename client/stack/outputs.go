@@ -110,6 +110,9 @@ func DecodeOutputs(raw map[string]any) (Outputs, error) {
 // numeric port, e.g. http://192.168.49.2:30080.
 func checkEndpoint(s string) error {
 	bad := func(reason string) error { return &EndpointError{Value: s, Reason: reason} }
+	if !strings.Contains(s, "://") {
+		return bad("want an http:// or https:// URL with host and port")
+	}
 	u, err := url.Parse(s)
 	switch {
 	case err != nil:

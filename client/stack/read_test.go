@@ -136,6 +136,7 @@ func TestReadRealPulumi(t *testing.T) {
 
 	t.Run("missing stack lists the stacks", func(t *testing.T) {
 		_, err := Read(ctx, Options{ProjectDir: project, Stack: "prod"})
+		t.Log(err)
 		var nf *StackNotFoundError
 		if !errors.As(err, &nf) {
 			t.Fatalf("error %T %v, want *StackNotFoundError", err, err)
@@ -152,6 +153,7 @@ func TestReadRealPulumi(t *testing.T) {
 
 	t.Run("missing output lists the outputs", func(t *testing.T) {
 		_, err := Read(ctx, Options{ProjectDir: project, Stack: "partial"})
+		t.Log(err)
 		var missing *OutputMissingError
 		if !errors.As(err, &missing) {
 			t.Fatalf("error %T %v, want *OutputMissingError", err, err)
@@ -166,6 +168,7 @@ func TestReadRealPulumi(t *testing.T) {
 
 	t.Run("malformed endpoint shows the value", func(t *testing.T) {
 		_, err := Read(ctx, Options{ProjectDir: project, Stack: "bad"})
+		t.Log(err)
 		var bad *EndpointError
 		if !errors.As(err, &bad) || bad.Value != "192.168.49.2:30080" {
 			t.Fatalf("error %T %v, want *EndpointError with the value", err, err)
@@ -187,6 +190,7 @@ func TestReadRealPulumi(t *testing.T) {
 		// A backend URL the CLI cannot use: the CLI's error line, no noise.
 		t.Setenv("PULUMI_BACKEND_URL", "nosuchscheme://x")
 		_, err := Read(ctx, Options{ProjectDir: project, Stack: "test"})
+		t.Log(err)
 		var ce *CommandError
 		if !errors.As(err, &ce) {
 			t.Fatalf("error %T %v, want *CommandError", err, err)
@@ -206,6 +210,7 @@ func TestReadWithoutCLI(t *testing.T) {
 	t.Setenv("PULUMI_HOME", filepath.Join(home, "pulumi-home"))
 
 	_, err := Read(context.Background(), Options{ProjectDir: project, Stack: "dev"})
+	t.Log(err)
 	var nf *CLINotFoundError
 	if !errors.As(err, &nf) {
 		t.Fatalf("error %T %v, want *CLINotFoundError", err, err)

@@ -58,26 +58,6 @@ check_only=0
 missing=0
 [ "${1:-}" = --check ] && check_only=1
 
-build "$here/pulumi" pulumi "$PULUMI_VERSION" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi \
-  "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$PULUMI_VERSION"
-
-if want pulumi-resource-kubernetes "v$PROVIDER_VERSION"; then
-  # The provider's main package embeds a versioned schema that generate.go writes.
-  work=$cache/work/kubernetes-provider
-  rm -rf "$work" && mkdir -p "$work"
-  cp "$here/kubernetes-provider/go.mod" "$here/kubernetes-provider/go.sum" "$work/"
-  src=$(cd "$work" && go list -m -f '{{.Dir}}' github.com/pulumi/pulumi-kubernetes/provider/v4)/cmd/pulumi-resource-kubernetes
-  cp "$src"/main.go "$src"/generate.go "$src"/schema.json "$src"/terraform-mapping.json "$work/"
-  chmod u+w "$work"/*
-  (cd "$work" && VERSION=$PROVIDER_VERSION go run ./generate.go)
-  (cd "$work" && nice -n 10 go build -trimpath \
-    -ldflags "-s -w -X github.com/pulumi/pulumi-kubernetes/provider/v4/pkg/version.Version=$PROVIDER_VERSION" \
-    -o "$bin/pulumi-resource-kubernetes-v$PROVIDER_VERSION.tmp" .)
-  mv "$bin/pulumi-resource-kubernetes-v$PROVIDER_VERSION.tmp" "$bin/pulumi-resource-kubernetes-v$PROVIDER_VERSION"
-  rm -rf "$work"
-  done_building pulumi-resource-kubernetes "v$PROVIDER_VERSION"
-fi
-
 build "$here/etcd" etcd "$ETCD_VERSION" go.etcd.io/etcd/server/v3
 
 k8s_ldflags="-X k8s.io/component-base/version.gitVersion=$K8S_VERSION -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=36 -X k8s.io/component-base/version.gitTreeState=clean -X k8s.io/client-go/pkg/version.gitVersion=$K8S_VERSION"
@@ -100,6 +80,26 @@ install() {
 install kwok "$KWOK_VERSION" sigs.k8s.io/kwok/cmd/kwok
 install metrics-server "$METRICS_SERVER_VERSION" sigs.k8s.io/metrics-server/cmd/metrics-server \
   "-X k8s.io/client-go/pkg/version.gitVersion=$METRICS_SERVER_VERSION -X k8s.io/component-base/version.gitVersion=$METRICS_SERVER_VERSION"
+
+build "$here/pulumi" pulumi "$PULUMI_VERSION" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi \
+  "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$PULUMI_VERSION"
+
+if want pulumi-resource-kubernetes "v$PROVIDER_VERSION"; then
+  # The provider's main package embeds a versioned schema that generate.go writes.
+  work=$cache/work/kubernetes-provider
+  rm -rf "$work" && mkdir -p "$work"
+  cp "$here/kubernetes-provider/go.mod" "$here/kubernetes-provider/go.sum" "$work/"
+  src=$(cd "$work" && go list -m -f '{{.Dir}}' github.com/pulumi/pulumi-kubernetes/provider/v4)/cmd/pulumi-resource-kubernetes
+  cp "$src"/main.go "$src"/generate.go "$src"/schema.json "$src"/terraform-mapping.json "$work/"
+  chmod u+w "$work"/*
+  (cd "$work" && VERSION=$PROVIDER_VERSION go run ./generate.go)
+  (cd "$work" && nice -n 10 go build -trimpath \
+    -ldflags "-s -w -X github.com/pulumi/pulumi-kubernetes/provider/v4/pkg/version.Version=$PROVIDER_VERSION" \
+    -o "$bin/pulumi-resource-kubernetes-v$PROVIDER_VERSION.tmp" .)
+  mv "$bin/pulumi-resource-kubernetes-v$PROVIDER_VERSION.tmp" "$bin/pulumi-resource-kubernetes-v$PROVIDER_VERSION"
+  rm -rf "$work"
+  done_building pulumi-resource-kubernetes "v$PROVIDER_VERSION"
+fi
 
 [ "$missing" = 0 ] || exit 1
 echo "$bin"

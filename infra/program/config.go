@@ -1,0 +1,170 @@
+// Package program is cloudperf's Pulumi program: the service under test
+// (app/) as a Kubernetes Deployment behind a NodePort Service, scaled by a
+// CPU HorizontalPodAutoscaler and guarded by a PodDisruptionBudget.
+//
+// It is a function of its Config: Load reads the config from the stack,
+// Deploy registers the resources and returns their Outputs, Run does both
+// and exports the outputs. infra/main.go runs Run under the Go language host;
+// tests run Deploy with mocks, and the e2e through the Automation API.
+package program
+
+import "time"
+
+// Namespace is the project's config namespace: keys are "cloudperf:<key>".
+const Namespace = "cloudperf"
+
+// Config keys, as in Pulumi.yaml's config block and `pulumi config set KEY`.
+const (
+	KeyImageBuild            = "image.build"
+	KeyImageName             = "image.name"
+	KeyImagePush             = "image.push"
+	KeyImageRegistry         = "image.registry"
+	KeyImageRegistryUsername = "image.registryUsername"
+	KeyImageRegistryPassword = "image.registryPassword"
+	KeyImageRef              = "image.ref"
+	KeyImageContext          = "image.context"
+	KeyImageDockerfile       = "image.dockerfile"
+	KeyImagePlatform         = "image.platform"
+
+	KeyNamespace       = "namespace"
+	KeyCreateNamespace = "createNamespace"
+	KeyNamespaceLabels = "namespaceLabels"
+
+	KeyReplicas                   = "replicas"
+	KeyMinReplicas                = "hpa.minReplicas"
+	KeyMaxReplicas                = "hpa.maxReplicas"
+	KeyCPUUtilization             = "hpa.cpuUtilization"
+	KeyScaleDownStabilizationSecs = "hpa.scaleDownStabilizationSeconds"
+
+	KeyCPURequest    = "resources.cpuRequest"
+	KeyCPULimit      = "resources.cpuLimit"
+	KeyMemoryRequest = "resources.memoryRequest"
+	KeyMemoryLimit   = "resources.memoryLimit"
+
+	KeyPort        = "port"
+	KeyNodeAddress = "nodeAddress"
+	KeyNodePort    = "nodePort"
+
+	KeyWorkCPU     = "workCPU"
+	KeyWorkDelay   = "workDelay"
+	KeyDrainDelay  = "drainDelay"
+	KeyGracePeriod = "gracePeriod"
+)
+
+// Config is everything the program can be told. DefaultConfig fills it in;
+// Load overlays the stack's config; Validate checks it.
+type Config struct {
+	Image ImageConfig
+
+	// Namespace the resources go into. With CreateNamespace the program
+	// creates it (with NamespaceLabels, e.g. pod-security enforcement) and
+	// deletes it on destroy; otherwise it must exist.
+	Namespace       string
+	CreateNamespace bool
+	NamespaceLabels map[string]string
+
+	// Replicas is the Deployment's size at creation only: afterwards the HPA
+	// owns spec.replicas (see workload.go).
+	Replicas  int
+	HPA       HPAConfig
+	Resources ResourcesConfig
+
+	// Port the app listens on (PORT) and the Service exposes.
+	Port int
+	// NodeAddress is a node's address as seen by the load generator, e.g.
+	// `minikube ip`; the endpoint output is http://NodeAddress:NodePort.
+	NodeAddress string
+	// NodePort pins the Service's node port (30000-32767); 0 lets
+	// Kubernetes allocate one.
+	NodePort int
+
+	// Per-request simulated work, the app's WORK_CPU and WORK_DELAY (0 = none).
+	WorkCPU   time.Duration
+	WorkDelay time.Duration
+	// The app's shutdown: readiness 503 for DrainDelay with the listener
+	// open, then GracePeriod for in-flight requests.
+	DrainDelay  time.Duration
+	GracePeriod time.Duration
+}
+
+// ImageConfig says where the container image comes from.
+type ImageConfig struct {
+	// Build the image from Dockerfile in Context with pulumi-docker. When
+	// false, Ref is deployed as given and no docker resource is registered.
+	Build bool
+	// Name is the repository of the built image, without tag; the tag is a
+	// hash of the build context's content (see image.go).
+	Name string
+	// Push to Registry; when false the image stays in the local Docker
+	// daemon (minikube: `eval $(minikube docker-env)` before `pulumi up`).
+	Push bool
+	// Registry host (and path), e.g. "ghcr.io/me", prefixed to Name when
+	// pushing. Username and Password are optional: without them Docker's
+	// own credentials are used.
+	Registry         string
+	RegistryUsername string
+	RegistryPassword string // read from secret config; never exported
+	// Ref is the image to deploy when Build is false, e.g.
+	// "ghcr.io/me/cloudperf-app@sha256:…".
+	Ref string
+	// Context and Dockerfile are relative to the project root (the folder
+	// of Pulumi.yaml) unless absolute.
+	Context    string
+	Dockerfile string
+	// Platform to build for, e.g. "linux/amd64".
+	Platform string
+}
+
+// HPAConfig is the autoscaler's range, target and scale-down damping.
+type HPAConfig struct {
+	MinReplicas    int
+	MaxReplicas    int
+	CPUUtilization int // average CPU, percent of the request
+	// ScaleDownStabilizationSeconds: how long the HPA waits for load to stay
+	// low before removing pods.
+	ScaleDownStabilizationSeconds int
+}
+
+// ResourcesConfig is the container's requests and limits, as Kubernetes
+// quantities ("100m", "64Mi").
+type ResourcesConfig struct {
+	CPURequest    string
+	CPULimit      string
+	MemoryRequest string
+	MemoryLimit   string
+}
+
+// DefaultConfig is the configuration Pulumi.yaml declares as defaults: a
+// minikube-style cluster, the image built locally and not pushed.
+func DefaultConfig() Config {
+	return Config{
+		Image: ImageConfig{
+			Build:      true,
+			Name:       "cloudperf-app",
+			Context:    ".",
+			Dockerfile: "app/Dockerfile",
+			Platform:   "linux/amd64",
+		},
+		Namespace: "default",
+		Replicas:  3,
+		HPA: HPAConfig{
+			MinReplicas:                   3,
+			MaxReplicas:                   10,
+			CPUUtilization:                50,
+			ScaleDownStabilizationSeconds: 60,
+		},
+		Resources: ResourcesConfig{
+			CPURequest:    "100m",
+			CPULimit:      "500m",
+			MemoryRequest: "32Mi",
+			MemoryLimit:   "64Mi",
+		},
+		Port:        5000,
+		NodeAddress: "127.0.0.1",
+		DrainDelay:  2 * time.Second,
+		GracePeriod: 10 * time.Second,
+	}
+}
+
+// qualified is a key as the user sees it in messages: "cloudperf:port".
+func qualified(key string) string { return Namespace + ":" + key }

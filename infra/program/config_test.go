@@ -1,0 +1,281 @@
+package program
+
+import (
+	"reflect"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// mapSource is a config source like ctx.GetConfig over a map of
+// "cloudperf:KEY" → raw value.
+func mapSource(m map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
+}
+
+func TestDefaultConfigIsValid(t *testing.T) {
+	if err := DefaultConfig().Validate(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestLoadNothingSetGivesDefaults(t *testing.T) {
+	got, err := load(mapSource(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, DefaultConfig()) {
+		t.Errorf("load() = %+v, want DefaultConfig() %+v", got, DefaultConfig())
+	}
+}
+
+func TestLoadEveryKey(t *testing.T) {
+	raw := map[string]string{
+		"cloudperf:image.build":                       "true",
+		"cloudperf:image.name":                        "perf/app",
+		"cloudperf:image.push":                        "true",
+		"cloudperf:image.registry":                    "ghcr.io/me",
+		"cloudperf:image.registryUsername":            "me",
+		"cloudperf:image.registryPassword":            "s3cret",
+		"cloudperf:image.ref":                         "",
+		"cloudperf:image.context":                     "/src",
+		"cloudperf:image.dockerfile":                  "/src/app/Dockerfile",
+		"cloudperf:image.platform":                    "linux/arm64",
+		"cloudperf:namespace":                         "perf",
+		"cloudperf:createNamespace":                   "true",
+		"cloudperf:namespaceLabels":                   `{"pod-security.kubernetes.io/enforce":"restricted"}`,
+		"cloudperf:replicas":                          "4",
+		"cloudperf:hpa.minReplicas":                   "2",
+		"cloudperf:hpa.maxReplicas":                   "20",
+		"cloudperf:hpa.cpuUtilization":                "70",
+		"cloudperf:hpa.scaleDownStabilizationSeconds": "120",
+		"cloudperf:resources.cpuRequest":              "250m",
+		"cloudperf:resources.cpuLimit":                "1",
+		"cloudperf:resources.memoryRequest":           "64Mi",
+		"cloudperf:resources.memoryLimit":             "128Mi",
+		"cloudperf:port":                              "8080",
+		"cloudperf:nodeAddress":                       "192.168.49.2",
+		"cloudperf:nodePort":                          "30080",
+		"cloudperf:workCPU":                           "2ms",
+		"cloudperf:workDelay":                         "10ms",
+		"cloudperf:drainDelay":                        "5s",
+		"cloudperf:gracePeriod":                       "30s",
+	}
+	got, err := load(mapSource(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Config{
+		Image: ImageConfig{
+			Build: true, Name: "perf/app", Push: true, Registry: "ghcr.io/me",
+			RegistryUsername: "me", RegistryPassword: "s3cret",
+			Context: "/src", Dockerfile: "/src/app/Dockerfile", Platform: "linux/arm64",
+		},
+		Namespace:       "perf",
+		CreateNamespace: true,
+		NamespaceLabels: map[string]string{"pod-security.kubernetes.io/enforce": "restricted"},
+		Replicas:        4,
+		HPA:             HPAConfig{MinReplicas: 2, MaxReplicas: 20, CPUUtilization: 70, ScaleDownStabilizationSeconds: 120},
+		Resources:       ResourcesConfig{CPURequest: "250m", CPULimit: "1", MemoryRequest: "64Mi", MemoryLimit: "128Mi"},
+		Port:            8080,
+		NodeAddress:     "192.168.49.2",
+		NodePort:        30080,
+		WorkCPU:         2 * time.Millisecond,
+		WorkDelay:       10 * time.Millisecond,
+		DrainDelay:      5 * time.Second,
+		GracePeriod:     30 * time.Second,
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("load =\n%+v\nwant\n%+v", got, want)
+	}
+}
+
+func TestLoadMalformedValuesNameTheKey(t *testing.T) {
+	for key, v := range map[string]string{
+		"cloudperf:image.build":        "yes please",
+		"cloudperf:replicas":           "three",
+		"cloudperf:hpa.maxReplicas":    "1.5",
+		"cloudperf:nodePort":           "30080x",
+		"cloudperf:drainDelay":         "2",
+		"cloudperf:gracePeriod":        "ten seconds",
+		"cloudperf:workCPU":            "5 ms",
+		"cloudperf:namespaceLabels":    `["not", "an", "object"]`,
+		"cloudperf:createNamespace":    "maybe",
+		"cloudperf:hpa.minReplicas":    "",
+		"cloudperf:hpa.cpuUtilization": "50%",
+	} {
+		_, err := load(mapSource(map[string]string{key: v}))
+		if v == "" {
+			// An empty value for a non-string key means "unset".
+			if err != nil {
+				t.Errorf("%s=%q: %v", key, v, err)
+			}
+			continue
+		}
+		if err == nil {
+			t.Errorf("%s=%q accepted", key, v)
+			continue
+		}
+		if !strings.Contains(err.Error(), key) || !strings.Contains(err.Error(), strconv.Quote(v)) {
+			t.Errorf("%s=%q: error %q does not name the key and value", key, v, err)
+		}
+	}
+}
+
+func TestLoadNamespaceLabels(t *testing.T) {
+	// `pulumi config set --path` stores "true" and "1" as JSON true and 1.
+	got, err := load(mapSource(map[string]string{
+		"cloudperf:namespace":       "perf",
+		"cloudperf:createNamespace": "true",
+		"cloudperf:namespaceLabels": `{"pod-security.kubernetes.io/enforce":"restricted","team":"perf","canary":true,"tier":1}`,
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"pod-security.kubernetes.io/enforce": "restricted", "team": "perf", "canary": "true", "tier": "1"}
+	if !reflect.DeepEqual(got.NamespaceLabels, want) {
+		t.Errorf("labels = %v, want %v", got.NamespaceLabels, want)
+	}
+	_, err = load(mapSource(map[string]string{"cloudperf:namespaceLabels": `{"a":{"nested":"x"}}`}))
+	if err == nil || !strings.Contains(err.Error(), `cloudperf:namespaceLabels`) || !strings.Contains(err.Error(), `label "a"`) {
+		t.Errorf("nested label value: error %v", err)
+	}
+}
+
+func TestLoadReportsEveryBadKey(t *testing.T) {
+	_, err := load(mapSource(map[string]string{
+		"cloudperf:replicas": "x",
+		"cloudperf:port":     "y",
+	}))
+	if err == nil || !strings.Contains(err.Error(), "cloudperf:replicas") || !strings.Contains(err.Error(), "cloudperf:port") {
+		t.Fatalf("error = %v, want both keys", err)
+	}
+}
+
+func TestValidate(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		mutate func(*Config)
+		want   string // the message, or a part naming the key
+	}{
+		{"min above max", func(c *Config) { c.HPA.MinReplicas, c.HPA.MaxReplicas = 5, 3 },
+			"cloudperf:hpa.minReplicas (5) must not exceed cloudperf:hpa.maxReplicas (3)"},
+		{"min zero", func(c *Config) { c.HPA.MinReplicas = 0 }, "cloudperf:hpa.minReplicas (0) must be at least 1"},
+		{"max zero", func(c *Config) { c.HPA.MaxReplicas = 0 }, "cloudperf:hpa.maxReplicas (0) must be at least 1"},
+		{"replicas zero", func(c *Config) { c.Replicas = 0 }, "cloudperf:replicas (0) must be at least 1"},
+		{"replicas above max", func(c *Config) { c.Replicas = 11 }, "cloudperf:replicas (11) must be within"},
+		{"replicas below min", func(c *Config) { c.Replicas = 2 }, "cloudperf:replicas (2) must be within"},
+		{"utilisation zero", func(c *Config) { c.HPA.CPUUtilization = 0 }, "cloudperf:hpa.cpuUtilization (0) must be a percentage from 1 to 100"},
+		{"utilisation 101", func(c *Config) { c.HPA.CPUUtilization = 101 }, "cloudperf:hpa.cpuUtilization (101)"},
+		{"stabilisation negative", func(c *Config) { c.HPA.ScaleDownStabilizationSeconds = -1 }, "cloudperf:hpa.scaleDownStabilizationSeconds (-1)"},
+		{"stabilisation above an hour", func(c *Config) { c.HPA.ScaleDownStabilizationSeconds = 3601 }, "cloudperf:hpa.scaleDownStabilizationSeconds (3601)"},
+		{"cpu request zero", func(c *Config) { c.Resources.CPURequest = "0" }, `cloudperf:resources.cpuRequest ("0") must be positive`},
+		{"cpu request negative", func(c *Config) { c.Resources.CPURequest = "-100m" }, `cloudperf:resources.cpuRequest ("-100m") must be positive`},
+		{"cpu request garbage", func(c *Config) { c.Resources.CPURequest = "lots" }, `cloudperf:resources.cpuRequest ("lots") is not a Kubernetes quantity`},
+		{"cpu limit garbage", func(c *Config) { c.Resources.CPULimit = "1 core" }, `cloudperf:resources.cpuLimit ("1 core")`},
+		{"cpu request above limit", func(c *Config) { c.Resources.CPURequest = "600m" },
+			"cloudperf:resources.cpuRequest (600m) must not exceed cloudperf:resources.cpuLimit (500m)"},
+		{"memory request above limit", func(c *Config) { c.Resources.MemoryRequest = "1Gi" },
+			"cloudperf:resources.memoryRequest (1Gi) must not exceed cloudperf:resources.memoryLimit (64Mi)"},
+		{"memory limit zero", func(c *Config) { c.Resources.MemoryLimit = "0Mi" }, `cloudperf:resources.memoryLimit ("0Mi") must be positive`},
+		{"node port low", func(c *Config) { c.NodePort = 8080 }, "cloudperf:nodePort (8080) must be 0 (allocated by Kubernetes) or from 30000 to 32767"},
+		{"node port high", func(c *Config) { c.NodePort = 32768 }, "cloudperf:nodePort (32768)"},
+		{"node port negative", func(c *Config) { c.NodePort = -1 }, "cloudperf:nodePort (-1)"},
+		{"port zero", func(c *Config) { c.Port = 0 }, "cloudperf:port (0) must be a port from 1 to 65535"},
+		{"port high", func(c *Config) { c.Port = 70000 }, "cloudperf:port (70000)"},
+		{"node address empty", func(c *Config) { c.NodeAddress = "" }, `cloudperf:nodeAddress ("") must be set`},
+		{"node address URL", func(c *Config) { c.NodeAddress = "http://192.168.49.2" }, `cloudperf:nodeAddress ("http://192.168.49.2") must be an address without scheme`},
+		{"node address with port", func(c *Config) { c.NodeAddress = "192.168.49.2:30080" }, `cloudperf:nodeAddress ("192.168.49.2:30080") is neither`},
+		{"build false without ref", func(c *Config) { c.Image.Build = false },
+			"cloudperf:image.ref must be set when cloudperf:image.build is false"},
+		{"ref while building", func(c *Config) { c.Image.Ref = "x:1" }, `cloudperf:image.ref ("x:1") is only used when cloudperf:image.build is false`},
+		{"push without build", func(c *Config) {
+			c.Image.Build, c.Image.Ref, c.Image.Push, c.Image.Registry = false, "x:1", true, "ghcr.io/me"
+		},
+			"cloudperf:image.push needs cloudperf:image.build to be true"},
+		{"push without registry", func(c *Config) { c.Image.Push = true }, "cloudperf:image.registry must be set when cloudperf:image.push is true"},
+		{"bad registry", func(c *Config) { c.Image.Push, c.Image.Registry = true, "https://ghcr.io" }, `cloudperf:image.registry ("https://ghcr.io")`},
+		{"password without user", func(c *Config) { c.Image.RegistryPassword = "x" }, "cloudperf:image.registryPassword is set but cloudperf:image.registryUsername is not"},
+		{"image name with tag", func(c *Config) { c.Image.Name = "app:v1" }, `cloudperf:image.name ("app:v1") must be a repository name without tag`},
+		{"image name empty", func(c *Config) { c.Image.Name = "" }, "cloudperf:image.name must not be empty"},
+		{"image name upper case", func(c *Config) { c.Image.Name = "App" }, `cloudperf:image.name ("App")`},
+		{"context empty", func(c *Config) { c.Image.Context = "" }, "cloudperf:image.context must not be empty"},
+		{"dockerfile empty", func(c *Config) { c.Image.Dockerfile = "" }, "cloudperf:image.dockerfile must not be empty"},
+		{"platform", func(c *Config) { c.Image.Platform = "amd64" }, `cloudperf:image.platform ("amd64") must be an OS/architecture like linux/amd64`},
+		{"namespace", func(c *Config) { c.Namespace = "Perf_Test" }, `cloudperf:namespace ("Perf_Test") is not a namespace name`},
+		{"namespace empty", func(c *Config) { c.Namespace = "" }, `cloudperf:namespace ("")`},
+		{"create default namespace", func(c *Config) { c.CreateNamespace = true }, `cloudperf:namespace ("default") already exists in every cluster`},
+		{"labels without create", func(c *Config) { c.NamespaceLabels = map[string]string{"a": "b"} },
+			"cloudperf:namespaceLabels is set but cloudperf:createNamespace is false"},
+		{"bad label key", func(c *Config) {
+			c.Namespace, c.CreateNamespace, c.NamespaceLabels = "perf", true, map[string]string{"bad key!": "x"}
+		}, `cloudperf:namespaceLabels: label key "bad key!"`},
+		{"bad label value", func(c *Config) {
+			c.Namespace, c.CreateNamespace, c.NamespaceLabels = "perf", true, map[string]string{"a": "no spaces allowed"}
+		}, `cloudperf:namespaceLabels: label "a" value "no spaces allowed"`},
+		{"work cpu above app limit", func(c *Config) { c.WorkCPU = 2 * time.Second }, "cloudperf:workCPU (2s) must be from 0 to 1s"},
+		{"work cpu negative", func(c *Config) { c.WorkCPU = -time.Millisecond }, "cloudperf:workCPU (-1ms)"},
+		{"work delay above app limit", func(c *Config) { c.WorkDelay = 11 * time.Second }, "cloudperf:workDelay (11s) must be from 0 to 10s"},
+		{"drain negative", func(c *Config) { c.DrainDelay = -time.Second }, "cloudperf:drainDelay (-1s) must not be negative"},
+		{"grace negative", func(c *Config) { c.GracePeriod = -time.Second }, "cloudperf:gracePeriod (-1s) must not be negative"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := DefaultConfig()
+			tc.mutate(&cfg)
+			err := cfg.Validate()
+			if err == nil {
+				t.Fatalf("accepted; want %q", tc.want)
+			}
+			if !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error %q\nwant it to contain %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestValidateAccepts(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		mutate func(*Config)
+	}{
+		{"given image", func(c *Config) { c.Image.Build, c.Image.Ref = false, "ghcr.io/me/app@sha256:abc" }},
+		{"push", func(c *Config) { c.Image.Push, c.Image.Registry = true, "localhost:5000/perf" }},
+		{"registry credentials", func(c *Config) {
+			c.Image.Push, c.Image.Registry, c.Image.RegistryUsername, c.Image.RegistryPassword = true, "ghcr.io/me", "me", "tok"
+		}},
+		{"nested image name", func(c *Config) { c.Image.Name = "team/cloudperf-app" }},
+		{"host name node address", func(c *Config) { c.NodeAddress = "node-1.example.com" }},
+		{"ipv6 node address", func(c *Config) { c.NodeAddress = "fd00::1" }},
+		{"node port bounds", func(c *Config) { c.NodePort = 30000 }},
+		{"created namespace", func(c *Config) {
+			c.Namespace, c.CreateNamespace = "cloudperf-e2e", true
+			c.NamespaceLabels = map[string]string{"pod-security.kubernetes.io/enforce": "restricted"}
+		}},
+		{"request equals limit", func(c *Config) { c.Resources.CPURequest, c.Resources.CPULimit = "0.5", "500m" }},
+		{"one replica", func(c *Config) { c.Replicas, c.HPA.MinReplicas, c.HPA.MaxReplicas = 1, 1, 1 }},
+		{"no drain", func(c *Config) { c.DrainDelay, c.GracePeriod = 0, 0 }},
+		{"max work", func(c *Config) { c.WorkCPU, c.WorkDelay = time.Second, 10*time.Second }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := DefaultConfig()
+			tc.mutate(&cfg)
+			if err := cfg.Validate(); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+}
+
+func TestValidateReportsEveryProblem(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.Port = 0
+	cfg.NodePort = 1
+	cfg.HPA.CPUUtilization = 0
+	err := cfg.Validate()
+	for _, key := range []string{"cloudperf:port", "cloudperf:nodePort", "cloudperf:hpa.cpuUtilization"} {
+		if err == nil || !strings.Contains(err.Error(), key) {
+			t.Errorf("error %v does not name %s", err, key)
+		}
+	}
+}
