@@ -83,8 +83,10 @@ func TestEndToEnd(t *testing.T) {
 	step("install the Kubernetes provider plugin")
 	installProvider(t, ctx, binDir, env)
 
+	// The project folder a user has: Pulumi.yaml (its config schema included)
+	// with `main: infra/`. The program runs inline, so infra/ stays empty.
 	projectDir := filepath.Join(work, "project")
-	if err := os.MkdirAll(projectDir, 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Join(projectDir, "infra"), 0o755); err != nil {
 		t.Fatal(err)
 	}
 	pulumiYAML, err := os.ReadFile("../../Pulumi.yaml")
