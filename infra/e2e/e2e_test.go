@@ -166,11 +166,19 @@ func TestEndToEnd(t *testing.T) {
 	step(fmt.Sprintf("step 3 ok: the HPA scaled the Deployment to %d", desired))
 	checkTimeline(t, summary)
 
-	// 4. A second up after the HPA scaled: no conflict over spec.replicas, and
-	// the HPA keeps what it chose.
-	step("pulumi up again")
-	if _, err := stack.Up(ctx, optup.ProgressStreams(testWriter{t})); err != nil {
+	// 4. A second up after the HPA scaled, one that really updates the
+	// Deployment (a new env value): no server-side-apply conflict over
+	// spec.replicas (pulumi-kubernetes #2491/#2569), and the HPA keeps what it chose.
+	step("pulumi up again, changing the Deployment")
+	if err := stack.SetConfig(ctx, "cloudperf:workDelay", auto.ConfigValue{Value: "1ms"}); err != nil {
+		t.Fatal(err)
+	}
+	up2, err := stack.Up(ctx, optup.ProgressStreams(testWriter{t}))
+	if err != nil {
 		t.Fatalf("step 4, second pulumi up after the HPA scaled: %v", err)
+	}
+	if up2.Summary.ResourceChanges == nil || (*up2.Summary.ResourceChanges)["update"] < 1 {
+		t.Errorf("step 4: the second up changed nothing (%v); it must update the Deployment", up2.Summary.ResourceChanges)
 	}
 	after, err := kube.AppsV1().Deployments(namespace).Get(ctx, dep.Name, metav1.GetOptions{})
 	if err != nil {
@@ -178,6 +186,9 @@ func TestEndToEnd(t *testing.T) {
 	}
 	if *after.Spec.Replicas < 4 {
 		t.Errorf("step 4: the second up reset replicas to %d (the HPA had %d)", *after.Spec.Replicas, desired)
+	}
+	if env := after.Spec.Template.Spec.Containers[0].Env; !hasEnv(env, "WORK_DELAY", "1ms") {
+		t.Errorf("step 4: the update did not reach the Deployment: env %v", env)
 	}
 	step(fmt.Sprintf("step 4 ok: replicas still %d after the second up", *after.Spec.Replicas))
 
@@ -196,6 +207,15 @@ func TestEndToEnd(t *testing.T) {
 	}
 	step("step 5 ok: nothing left")
 	failed = false
+}
+
+func hasEnv(env []corev1.EnvVar, name, value string) bool {
+	for _, e := range env {
+		if e.Name == name && e.Value == value {
+			return true
+		}
+	}
+	return false
 }
 
 func goBuild(t *testing.T, out, pkg string) {
