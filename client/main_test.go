@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -15,19 +17,45 @@ import (
 	"github.com/cloudperf/cloudperf/client/load"
 )
 
-// buildClient compiles the real binary once per test run.
-func buildClient(t *testing.T) string {
+var (
+	buildOnce sync.Once
+	buildDir  string
+	buildErr  error
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if buildDir != "" {
+		os.RemoveAll(buildDir)
+	}
+	os.Exit(code)
+}
+
+// binary returns the real "client" or "app" binary, both compiled once per
+// test run.
+func binary(t *testing.T, name string) string {
 	t.Helper()
 	if testing.Short() {
-		t.Skip("builds the binary")
+		t.Skip("builds the binaries")
 	}
-	bin := filepath.Join(t.TempDir(), "client")
-	cmd := exec.Command("go", "build", "-o", bin, ".")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
+	buildOnce.Do(func() {
+		if buildDir, buildErr = os.MkdirTemp("", "cloudperf-client-test"); buildErr != nil {
+			return
+		}
+		cmd := exec.Command("go", "build", "-o", buildDir+string(filepath.Separator),
+			"github.com/cloudperf/cloudperf/client", "github.com/cloudperf/cloudperf/app")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
 	}
-	return bin
+	return filepath.Join(buildDir, name)
 }
+
+// buildClient is the real client binary.
+func buildClient(t *testing.T) string { return binary(t, "client") }
 
 // A SIGINT mid-run stops sending, lets requests in flight finish, flushes the
 // log and prints the summary of what was measured, then exits 130.

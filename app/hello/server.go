@@ -67,12 +67,25 @@ type Server struct {
 func New(cfg Config) *Server {
 	cfg = withDefaults(cfg)
 	s := &Server{cfg: cfg, hello: newHelloWriter(cfg.Hostname, time.Now), metrics: newMetrics()}
-	mux := http.NewServeMux()
-	mux.Handle("/", s.metrics.instrument("root", s.root))
-	mux.Handle("/healthz", s.metrics.instrument("healthz", s.healthz))
-	mux.Handle("/readyz", s.metrics.instrument("readyz", s.readyz))
-	mux.Handle("/metrics", s.metrics.handler())
-	s.handler = mux
+	// Four exact paths, everything else to root (a JSON 404): not
+	// http.ServeMux, which answers a path it would clean ("//x", "/a/../")
+	// with a redirect no client of this API wants.
+	root := s.metrics.instrument("root", s.root)
+	healthz := s.metrics.instrument("healthz", s.healthz)
+	readyz := s.metrics.instrument("readyz", s.readyz)
+	metricsHandler := s.metrics.handler()
+	s.handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/healthz":
+			healthz.ServeHTTP(w, r)
+		case "/readyz":
+			readyz.ServeHTTP(w, r)
+		case "/metrics":
+			metricsHandler.ServeHTTP(w, r)
+		default:
+			root.ServeHTTP(w, r)
+		}
+	})
 	return s
 }
 

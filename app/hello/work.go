@@ -45,7 +45,10 @@ func parseWork(rawQuery string, def Work) (Work, error) {
 			}
 		}
 	}
-	return w, w.validate()
+	if err := w.validate(); err != nil {
+		return def, err
+	}
+	return w, nil
 }
 
 // do spends the work; a cancelled request stops waiting or burning at once.

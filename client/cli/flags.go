@@ -6,8 +6,12 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"net/url"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/cloudperf/cloudperf/client/load"
 )
@@ -40,6 +44,7 @@ type options struct {
 	timeout     time.Duration
 	mode        load.Mode
 	maxInFlight int
+	tick        time.Duration
 	keepAlive   bool
 	insecure    bool
 	method      string
@@ -60,13 +65,57 @@ type headerList []string
 
 func (h *headerList) String() string { return strings.Join(*h, ", ") }
 func (h *headerList) Set(v string) error {
-	name, _, ok := strings.Cut(v, ":")
-	if !ok || strings.TrimSpace(name) == "" {
+	name, value, ok := strings.Cut(v, ":")
+	name = strings.TrimSpace(name)
+	switch {
+	case !ok || name == "":
 		return fmt.Errorf("want \"Name: value\"")
+	case !isToken(name):
+		return fmt.Errorf("%q is not a header name (letters, digits and !#$%%&'*+-.^_`|~)", name)
+	case strings.ContainsFunc(value, isCTL):
+		return fmt.Errorf("the value of %s has a control character", name)
 	}
 	*h = append(*h, v)
 	return nil
 }
+
+// isToken reports an HTTP token (RFC 9110): what a method or a header name is.
+func isToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0) {
+			return false
+		}
+	}
+	return true
+}
+
+// isCTL reports a control character a header value must not hold (tab may).
+func isCTL(r rune) bool { return r < ' ' && r != '\t' || r == 0x7f }
+
+// oneLine keeps a message on one line: control characters (a newline in a
+// flag's value, say) are shown escaped.
+func oneLine(s string) string {
+	if !strings.ContainsFunc(s, unicode.IsControl) {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			q := strconv.QuoteRune(r)
+			b.WriteString(q[1 : len(q)-1])
+		} else {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// flagDashes spells the flag package's -name as --name, as the usage does.
+var flagDashes = strings.NewReplacer("defined: -", "defined: --", "flag -", "flag --", "for -", "for --", "argument: -", "argument: --")
 
 // funcValue adapts a parse function to flag.Value.
 type funcValue struct {
@@ -85,6 +134,8 @@ Target (exactly one):
   client --local ...              the built-in service on 127.0.0.1 (no cluster needed)
   client --url URL ...            any http(s) endpoint
   client --from-stack dev ...     the endpoint a Pulumi stack exported (pulumi up first)
+
+Several load generators' JSON summaries, merged exactly: client merge --help
 
 Examples:
   client --local --rate 300 --duration 10s
@@ -125,8 +176,8 @@ func newFlagSet(o *options, stdout io.Writer) *flag.FlagSet {
 	fs.Var(&funcValue{show: "10s", set: func(v string) (err error) {
 		o.durationSet = true
 		o.duration, err = time.ParseDuration(v)
-		if err == nil && o.duration <= 0 {
-			err = errors.New("must be above 0")
+		if err == nil && (o.duration <= 0 || o.duration > load.MaxStageDuration) {
+			err = fmt.Errorf("must be above 0 and at most %v", load.MaxStageDuration)
 		}
 		return err
 	}}, "duration", "how long to send (with --requests: whichever ends first)")
@@ -141,6 +192,7 @@ func newFlagSet(o *options, stdout io.Writer) *flag.FlagSet {
 		o.mode, err = load.ParseMode(v)
 		return err
 	}}, "mode", "auto, sync or async (auto: sync when a stage's rate ≤ 100/s)")
+	fs.DurationVar(&o.tick, "tick", 0, "dispatcher wake-up granularity: requests due within one tick go together, up to a tick late (counted in latency); 0 = each at its exact time")
 	fs.IntVar(&o.maxInFlight, "max-in-flight", 0, "async: most requests outstanding at once (default: rate × timeout, at most 10000)")
 	fs.BoolVar(&o.keepAlive, "keepalive", true, "reuse connections")
 	fs.BoolVar(&o.insecure, "insecure", false, "accept any TLS certificate (self-signed endpoints)")
@@ -155,11 +207,17 @@ func newFlagSet(o *options, stdout io.Writer) *flag.FlagSet {
 	fs.StringVar(&o.format, "format", "text", "summary format on stdout: text or json")
 	fs.BoolVar(&o.quiet, "quiet", false, "no live progress on stderr")
 
+	addThresholdFlags(fs, &o.thresholds)
+	return fs
+}
+
+// addThresholdFlags defines the pass/fail flags (client and client merge).
+func addThresholdFlags(fs *flag.FlagSet, thresholds *[]load.Threshold) {
 	addThreshold := func(name, metric, op, usage string) {
 		fs.Var(&funcValue{set: func(v string) error {
 			t, err := load.ParseThreshold(metric + op + v)
 			if err == nil {
-				o.thresholds = append(o.thresholds, t)
+				*thresholds = append(*thresholds, t)
 			}
 			return err
 		}}, name, usage)
@@ -171,11 +229,10 @@ func newFlagSet(o *options, stdout io.Writer) *flag.FlagSet {
 	fs.Var(&funcValue{set: func(v string) error {
 		t, err := load.ParseThreshold(v)
 		if err == nil {
-			o.thresholds = append(o.thresholds, t)
+			*thresholds = append(*thresholds, t)
 		}
 		return err
 	}}, "threshold", "fail if this condition does not hold, e.g. `p99.9<1s`, service_p99<50ms, throughput>=290 (repeatable)")
-	return fs
 }
 
 // valueNames name the argument of flags whose usage cannot (flag.Value flags).
@@ -187,6 +244,11 @@ var valueNames = map[string]string{
 // printUsage writes the help text, flags spelled with two dashes.
 func printUsage(fs *flag.FlagSet, w io.Writer) {
 	fmt.Fprint(w, usageHead)
+	printFlags(fs, w)
+}
+
+// printFlags lists the flags, spelled with two dashes.
+func printFlags(fs *flag.FlagSet, w io.Writer) {
 	fs.VisitAll(func(f *flag.Flag) {
 		name, usage := flag.UnquoteUsage(f)
 		if name == "value" {
@@ -209,7 +271,9 @@ type usageError struct{ msg string }
 
 func (e usageError) Error() string { return e.msg }
 
-func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }
+func usagef(format string, args ...any) error {
+	return usageError{oneLine(fmt.Sprintf(format, args...))}
+}
 
 // parseArgs parses and cross-checks the flags.
 func parseArgs(args []string, stdout io.Writer) (*options, error) {
@@ -220,7 +284,7 @@ func parseArgs(args []string, stdout io.Writer) (*options, error) {
 			printUsage(fs, stdout)
 			return nil, err
 		}
-		return nil, usageError{strings.Replace(err.Error(), " -", " --", 1)}
+		return nil, usageError{oneLine(flagDashes.Replace(err.Error()))}
 	}
 	if fs.NArg() > 0 {
 		return nil, usagef("unexpected argument %q (flags start with --)", fs.Arg(0))
@@ -252,14 +316,28 @@ func parseArgs(args []string, stdout io.Writer) (*options, error) {
 		return nil, usagef("--requests must not be negative")
 	case o.timeout <= 0:
 		return nil, usagef("--timeout must be above 0")
-	case o.warmup < 0:
-		return nil, usagef("--warmup must not be negative")
+	case o.warmup < 0 || o.warmup > load.MaxStageDuration:
+		return nil, usagef("--warmup must be from 0 to %v", load.MaxStageDuration)
 	case o.maxInFlight < 0:
 		return nil, usagef("--max-in-flight must not be negative")
 	case o.engine != "fasthttp" && o.engine != "net/http":
 		return nil, usagef("--engine %q: want fasthttp or net/http", o.engine)
 	case o.format != "text" && o.format != "json":
 		return nil, usagef("--format %q: want text or json", o.format)
+	case !isToken(o.method):
+		return nil, usagef("--method %q is not an HTTP method (GET, HEAD, POST...)", o.method)
+	case o.report != "" && o.outSet && o.out != "" && filepath.Clean(o.report) == filepath.Clean(o.out):
+		return nil, usagef("--out and --report are the same file %s: give them different names", o.out)
+	}
+	if o.url != "" {
+		if _, err := load.ParseTargetURL(o.url); err != nil {
+			return nil, usagef("--url: %v", err)
+		}
+	}
+	if o.path != "" {
+		if _, err := url.Parse("http://127.0.0.1" + o.path); err != nil {
+			return nil, usagef("--path %q is not a path and query", o.path)
+		}
 	}
 	if o.stages == nil {
 		d := o.duration

@@ -9,6 +9,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
+	"net/http"
 	"os"
 	"os/signal"
 	"strings"
@@ -32,6 +34,9 @@ const (
 // Main runs the client with args (without the program name) and returns the
 // exit code. SIGINT/SIGTERM stop dispatching; a second one aborts requests in flight.
 func Main(args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == "merge" {
+		return mergeMain(args[1:], stdout, stderr)
+	}
 	o, err := parseArgs(args, stdout)
 	if errors.Is(err, flag.ErrHelp) {
 		return ExitOK
@@ -72,7 +77,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 
 func run(ctx context.Context, o *options, abort <-chan struct{}, stdout, stderr io.Writer) int {
 	fail := func(code int, format string, args ...any) int {
-		fmt.Fprintf(stderr, "client: "+format+"\n", args...)
+		fmt.Fprintf(stderr, "client: %s\n", oneLine(fmt.Sprintf(format, args...)))
 		return code
 	}
 	target, err := resolveTarget(ctx, o)
@@ -106,7 +111,7 @@ func run(ctx context.Context, o *options, abort <-chan struct{}, stdout, stderr 
 		}
 	}
 	cfg := load.Config{
-		Target: target.url, Hitter: hitter, Schedule: schedule, Mode: o.mode, MaxInFlight: o.maxInFlight,
+		Target: target.url, Hitter: hitter, Schedule: schedule, Mode: o.mode, MaxInFlight: o.maxInFlight, Tick: o.tick,
 		Thresholds: o.thresholds, Abort: abort,
 	}
 	if logFile != nil {
@@ -205,8 +210,15 @@ func createFile(flagName, name string, force bool) (*os.File, error) {
 	f, err := os.OpenFile(name, flags, 0o644)
 	switch {
 	case errors.Is(err, os.ErrExist):
+		if fi, serr := os.Stat(name); serr == nil && fi.IsDir() {
+			return nil, fmt.Errorf("%s %s is a directory: give a file name", flagName, name)
+		}
 		return nil, fmt.Errorf("%s %s already exists: pass --force to overwrite it, or choose another name", flagName, name)
 	case err != nil:
+		var pathErr *fs.PathError
+		if errors.As(err, &pathErr) { // "open run.csv: no such file or directory": the name is said once
+			err = pathErr.Err
+		}
 		return nil, fmt.Errorf("%s: cannot create %s: %v", flagName, name, err)
 	}
 	return f, nil
@@ -216,7 +228,7 @@ func (o *options) header() map[string][]string {
 	h := map[string][]string{}
 	for _, kv := range o.headers {
 		k, v, _ := strings.Cut(kv, ":")
-		k = strings.TrimSpace(k)
+		k = http.CanonicalHeaderKey(strings.TrimSpace(k)) // x-a and X-A are one header
 		h[k] = append(h[k], strings.TrimSpace(v))
 	}
 	return h

@@ -179,3 +179,25 @@ func TestAttackModePerStage(t *testing.T) {
 		}
 	}
 }
+
+func TestAttackTickGroupsIntendedTimes(t *testing.T) {
+	t.Parallel()
+	h := &fakeHitter{delay: time.Millisecond}
+	run := NewAttacker(h, WithTick(10*time.Millisecond)).
+		Attack(context.Background(), mustSchedule(t, 0, Stage{Duration: 100 * time.Millisecond, From: 1000, To: 1000}))
+	results := collect(run)
+	checkResults(t, results, run)
+	if len(results) != 100 {
+		t.Fatalf("%d results, want 100", len(results))
+	}
+	perTick := map[time.Duration]int{}
+	for _, r := range results {
+		if r.Intended%(10*time.Millisecond) != 0 {
+			t.Fatalf("request %d intended at %v, off the 10 ms grid", r.Seq, r.Intended)
+		}
+		perTick[r.Intended]++
+	}
+	if len(perTick) < 9 || len(perTick) > 11 {
+		t.Errorf("%d distinct intended times, want ~10 (one per tick)", len(perTick))
+	}
+}

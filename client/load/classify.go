@@ -47,7 +47,10 @@ func Classify(err error) Class {
 	msg := err.Error()
 	switch {
 	case strings.Contains(msg, "malformed HTTP"), strings.Contains(msg, "server gave HTTP response to HTTPS client"),
-		strings.Contains(msg, "unexpected EOF reading trailer"), strings.Contains(msg, "bad Content-Length"):
+		strings.Contains(msg, "unexpected EOF reading trailer"), strings.Contains(msg, "bad Content-Length"),
+		// Bytes before any request was written (a server that speaks first,
+		// like SSH): net/http closes the connection with a nil cause.
+		strings.Contains(msg, "readLoopPeekFailLocked"):
 		return ClassProtocol
 	case strings.Contains(msg, "Client.Timeout"), strings.Contains(msg, "timeout awaiting response headers"):
 		return ClassTimeout

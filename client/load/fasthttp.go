@@ -5,7 +5,10 @@ import (
 	"crypto/tls"
 	"errors"
 	"net"
+	"net/http"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/valyala/fasthttp"
@@ -20,9 +23,11 @@ type FastHitter struct {
 	uri     string
 	method  string
 	header  map[string][]string
+	host    string // a Host header, sent instead of the URL's host
 	timeout time.Duration
 	close   bool
 	hosts   hostInterner
+	stale   sync.Map // local address of a kept-alive connection closed before answering → struct{}
 }
 
 // NewFastHitter builds a FastHitter from the same options as NewHTTPHitter.
@@ -45,32 +50,119 @@ func NewFastHitter(o HTTPOptions) (*FastHitter, error) {
 		addr = net.JoinHostPort(u.Hostname(), map[string]string{"http": "80", "https": "443"}[u.Scheme])
 	}
 	dialer := &fasthttp.TCPDialer{Concurrency: 0, DNSCacheDuration: time.Minute}
-	h := &FastHitter{
-		uri: u.String(), method: o.Method, header: o.Header, timeout: o.Timeout, close: !o.KeepAlive,
-		client: &fasthttp.HostClient{
-			Addr:                          addr,
-			IsTLS:                         u.Scheme == "https",
-			TLSConfig:                     &tls.Config{InsecureSkipVerify: o.Insecure, ServerName: u.Hostname()}, //nolint:gosec // opt-in by --insecure
-			MaxConns:                      o.MaxConns,
-			MaxConnWaitTimeout:            o.Timeout,
-			ReadTimeout:                   o.Timeout,
-			WriteTimeout:                  o.Timeout,
-			MaxIdleConnDuration:           90 * time.Second,
-			NoDefaultUserAgentHeader:      true,
-			DisableHeaderNamesNormalizing: true,
-			DisablePathNormalizing:        true,
-			MaxResponseBodySize:           64 << 20,
-			DialTimeout: func(addr string, timeout time.Duration) (net.Conn, error) {
-				return dialer.DialTimeout(addr, timeout)
-			},
-			// Retry only what net/http retries: a kept-alive connection the
-			// server closed before answering. Anything else is a result.
-			RetryIfErr: func(_ *fasthttp.Request, attempts int, err error) (bool, bool) {
-				return false, attempts == 1 && errors.Is(err, fasthttp.ErrConnectionClosed)
-			},
+	h := &FastHitter{uri: u.String(), method: o.Method, timeout: o.Timeout, close: !o.KeepAlive}
+	for k, vs := range o.Header {
+		if k = http.CanonicalHeaderKey(k); k == "Host" {
+			if len(vs) > 0 {
+				h.host = vs[len(vs)-1]
+			}
+			continue
+		}
+		if h.header == nil {
+			h.header = map[string][]string{}
+		}
+		h.header[k] = append(h.header[k], vs...)
+	}
+	tlsConfig := &tls.Config{InsecureSkipVerify: o.Insecure, ServerName: u.Hostname()} //nolint:gosec // opt-in by --insecure
+	h.client = &fasthttp.HostClient{
+		Addr:                          addr,
+		IsTLS:                         u.Scheme == "https",
+		TLSConfig:                     tlsConfig,
+		MaxConns:                      o.MaxConns,
+		MaxConnWaitTimeout:            o.Timeout,
+		ReadTimeout:                   o.Timeout,
+		WriteTimeout:                  o.Timeout,
+		MaxIdleConnDuration:           90 * time.Second,
+		NoDefaultUserAgentHeader:      true,
+		DisableHeaderNamesNormalizing: true,
+		DisablePathNormalizing:        true,
+		MaxResponseBodySize:           64 << 20,
+		DialTimeout: func(addr string, timeout time.Duration) (net.Conn, error) {
+			c, err := dialer.DialTimeout(addr, timeout)
+			if err != nil {
+				return nil, err
+			}
+			if u.Scheme != "https" {
+				return &trackedConn{Conn: c, stale: &h.stale}, nil
+			}
+			// The handshake here, not in fasthttp, so the tracked connection
+			// sees HTTP alone: a handshake is no answer.
+			if timeout <= 0 { // a dial for a request waiting on a free connection
+				timeout = h.timeout
+			}
+			tc := tls.Client(c, tlsConfig)
+			ctx, cancel := context.WithTimeout(context.Background(), timeout)
+			defer cancel()
+			if err := tc.HandshakeContext(ctx); err != nil {
+				c.Close()
+				return nil, err
+			}
+			return &trackedTLSConn{trackedConn{Conn: tc, stale: &h.stale}}, nil
 		},
+		// fasthttp cannot tell a kept-alive connection from a new one here
+		// (it reports both closing early as io.EOF), so Hit does the retrying
+		// net/http does itself.
+		RetryIfErr: func(*fasthttp.Request, int, error) (bool, bool) { return false, false },
 	}
 	return h, nil
+}
+
+// trackedTLSConn is a trackedConn over TLS; its Handshake method tells
+// fasthttp the handshake is done.
+type trackedTLSConn struct{ trackedConn }
+
+func (c *trackedTLSConn) Handshake() error { return c.Conn.(*tls.Conn).Handshake() }
+
+// trackedConn notices a kept-alive connection that closes with a request
+// outstanding and nothing read for it: the server closed it while it was idle
+// (an idle timeout, a drain, a restart, a crash) and never saw the request.
+// A connection is used by one request at a time; the atomics keep Close, which
+// the idle reaper may call from another goroutine, race-free.
+type trackedConn struct {
+	net.Conn
+	stale *sync.Map
+	state atomic.Uint32
+}
+
+const (
+	connAnswered uint32 = 1 << iota // a response arrived before the request in progress
+	connRead                        // bytes arrived since the last write
+	connWaiting                     // a request was written and nothing has arrived for it
+)
+
+func (c *trackedConn) Write(p []byte) (int, error) {
+	s := c.state.Load()
+	if s&connRead != 0 {
+		s |= connAnswered
+	}
+	c.state.Store(s&^connRead | connWaiting)
+	return c.Conn.Write(p)
+}
+
+func (c *trackedConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	if n > 0 {
+		c.state.Store(c.state.Load()&^connWaiting | connRead)
+	}
+	return n, err
+}
+
+func (c *trackedConn) Close() error {
+	if s := c.state.Load(); s&connAnswered != 0 && s&connWaiting != 0 {
+		c.stale.Store(c.LocalAddr().String(), struct{}{})
+	}
+	return c.Conn.Close()
+}
+
+// closedStale reports (once) whether resp's connection was a kept-alive one
+// that closed before answering.
+func (h *FastHitter) closedStale(resp *fasthttp.Response) bool {
+	a := resp.LocalAddr()
+	if a == nil {
+		return false
+	}
+	_, ok := h.stale.LoadAndDelete(a.String())
+	return ok
 }
 
 // Close releases idle connections.
@@ -85,6 +177,10 @@ func (h *FastHitter) Hit(ctx context.Context) Response {
 	defer fasthttp.ReleaseRequest(req)
 	defer fasthttp.ReleaseResponse(resp)
 	req.SetRequestURI(h.uri)
+	if h.host != "" {
+		req.UseHostHeader = true
+		req.Header.SetHost(h.host)
+	}
 	req.Header.SetMethod(h.method)
 	req.Header.Set("User-Agent", "cloudperf")
 	for k, vs := range h.header {
@@ -95,7 +191,22 @@ func (h *FastHitter) Hit(ctx context.Context) Response {
 	if h.close {
 		req.SetConnectionClose()
 	}
-	if err := h.client.DoTimeout(req, resp, h.timeout); err != nil {
+	start := time.Now()
+	err := h.client.DoTimeout(req, resp, h.timeout)
+	// Retry only what net/http retries: a request on a kept-alive connection
+	// the server had closed. It goes again, within what is left of the
+	// timeout, until it fails on a new connection (a server that closes its
+	// idle connections on shutdown may leave several in the pool). Anything
+	// else is a result.
+	for err != nil && h.closedStale(resp) && !errors.Is(err, fasthttp.ErrTimeout) && ctx.Err() == nil {
+		left := h.timeout - time.Since(start)
+		if left <= 0 {
+			break
+		}
+		resp.Reset()
+		err = h.client.DoTimeout(req, resp, left)
+	}
+	if err != nil {
 		return Response{Class: classifyFast(err)}
 	}
 	r := Response{Status: resp.StatusCode(), Class: ClassOK}

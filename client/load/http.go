@@ -68,8 +68,14 @@ func NewHTTPHitter(o HTTPOptions) (*HTTPHitter, error) {
 	if err != nil {
 		return nil, err
 	}
-	for k, v := range o.Header {
-		req.Header[k] = v
+	for k, vs := range o.Header {
+		for _, v := range vs {
+			req.Header.Add(k, v)
+		}
+	}
+	if host := req.Header.Get("Host"); host != "" { // net/http sends req.Host, never Header["Host"]
+		req.Host = host
+		req.Header.Del("Host")
 	}
 	if req.Header.Get("User-Agent") == "" {
 		req.Header.Set("User-Agent", "cloudperf")

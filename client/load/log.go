@@ -1,7 +1,7 @@
 package load
 
 import (
-	"bufio"
+	"bytes"
 	"io"
 	"strconv"
 	"strings"
@@ -31,23 +31,30 @@ func LogFormatFor(name string) LogFormat {
 var LogColumns = []string{"seq", "stage", "warmup", "intended_us", "sent_us", "latency_us", "service_us", "status", "bytes", "class", "host"}
 
 // LogWriter streams one line per result through a buffer, so memory stays
-// flat however long the run. The first write error sticks: every later call
-// returns it, and what was written before stays intact.
+// flat however long the run. It writes whole lines only, so a log cut short
+// by a write error still reads back: the first error sticks (every later call
+// returns it), what was written before stays intact, and a line a short write
+// cut in two is cut off again when the writer can (a file: Seek and Truncate).
 type LogWriter struct {
-	w      *bufio.Writer
-	format LogFormat
-	base   int64 // run start, Unix µs
-	line   []byte
-	lines  int64
-	err    error
+	w        io.Writer
+	buf      []byte // whole lines not yet written
+	format   LogFormat
+	base     int64 // run start, Unix µs
+	lines    int64 // results accepted
+	buffered int64 // of which still in buf
+	header   bool  // the CSV header is still in buf
+	err      error
 }
 
-// NewLogWriter writes the header (CSV) and returns the writer. start is the
+const logBufferSize = 64 << 10
+
+// NewLogWriter buffers the header (CSV) and returns the writer. start is the
 // run's start: results carry offsets from it.
 func NewLogWriter(w io.Writer, format LogFormat, start time.Time) *LogWriter {
-	lw := &LogWriter{w: bufio.NewWriterSize(w, 64<<10), format: format, base: start.UnixMicro(), line: make([]byte, 0, 256)}
+	lw := &LogWriter{w: w, buf: make([]byte, 0, logBufferSize+512), format: format, base: start.UnixMicro()}
 	if format == LogCSV {
-		_, lw.err = lw.w.WriteString(strings.Join(LogColumns, ",") + "\n")
+		lw.buf = append(lw.buf, strings.Join(LogColumns, ",")+"\n"...)
+		lw.header = true
 	}
 	return lw
 }
@@ -57,7 +64,7 @@ func (lw *LogWriter) Write(r Result) error {
 	if lw.err != nil {
 		return lw.err
 	}
-	b := lw.line[:0]
+	b := lw.buf
 	intended := lw.base + int64(r.Intended/time.Microsecond)
 	sent := lw.base + int64(r.Sent/time.Microsecond)
 	latency := int64(r.Latency() / time.Microsecond)
@@ -96,25 +103,54 @@ func (lw *LogWriter) Write(r Result) error {
 		b = append(b, '}')
 	}
 	b = append(b, '\n')
-	lw.line = b
-	if _, err := lw.w.Write(b); err != nil {
-		lw.err = err
-		return err
-	}
+	lw.buf = b
 	lw.lines++
+	lw.buffered++
+	if len(lw.buf) >= logBufferSize {
+		return lw.Flush()
+	}
 	return nil
 }
 
-// Lines is how many results were written.
+// Lines is how many results were written (buffered or out).
 func (lw *LogWriter) Lines() int64 { return lw.lines }
+
+// Kept is how many results' lines are out whole; after an error, the lines
+// the log keeps.
+func (lw *LogWriter) Kept() int64 { return lw.lines - lw.buffered }
 
 // Flush writes out the buffer.
 func (lw *LogWriter) Flush() error {
-	if lw.err != nil {
+	if lw.err != nil || len(lw.buf) == 0 {
 		return lw.err
 	}
-	lw.err = lw.w.Flush()
-	return lw.err
+	n, err := lw.w.Write(lw.buf)
+	if err == nil && n < len(lw.buf) {
+		err = io.ErrShortWrite
+	}
+	if err != nil {
+		lw.err = err
+		n = max(0, min(n, len(lw.buf)))
+		whole := bytes.LastIndexByte(lw.buf[:n], '\n') + 1
+		lines := int64(bytes.Count(lw.buf[:whole], []byte{'\n'}))
+		if lw.header && whole > 0 {
+			lines--
+		}
+		lw.buffered -= lines
+		if cut := int64(n - whole); cut > 0 {
+			if f, ok := lw.w.(interface {
+				io.Seeker
+				Truncate(int64) error
+			}); ok {
+				if off, err := f.Seek(0, io.SeekCurrent); err == nil && off >= cut {
+					_ = f.Truncate(off - cut)
+				}
+			}
+		}
+		return err
+	}
+	lw.buf, lw.buffered, lw.header = lw.buf[:0], 0, false
+	return nil
 }
 
 func appendCSVField(b []byte, s string) []byte {

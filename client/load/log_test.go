@@ -3,6 +3,7 @@ package load
 import (
 	"bytes"
 	"errors"
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -87,6 +88,65 @@ func TestLogWriteErrorSticks(t *testing.T) {
 	}
 	if lw.Write(Result{}) == nil || lw.Flush() == nil {
 		t.Error("the first error must stick")
+	}
+}
+
+// fullFile is a file on a disk that fills up after room bytes: a write
+// across that point is short, as on a real disk.
+type fullFile struct {
+	data []byte
+	room int
+}
+
+func (f *fullFile) Write(p []byte) (int, error) {
+	n := min(len(p), f.room-len(f.data))
+	f.data = append(f.data, p[:n]...)
+	if n < len(p) {
+		return n, errors.New("write run.csv: no space left on device")
+	}
+	return n, nil
+}
+
+func (f *fullFile) Seek(offset int64, whence int) (int64, error) {
+	if offset != 0 || whence != io.SeekCurrent {
+		return 0, errors.New("unsupported seek")
+	}
+	return int64(len(f.data)), nil
+}
+
+func (f *fullFile) Truncate(size int64) error {
+	f.data = f.data[:size]
+	return nil
+}
+
+// A log cut short by a full disk keeps whole lines only, and says how many:
+// it reads back, one record per line kept.
+func TestLogWriteErrorKeepsWholeLines(t *testing.T) {
+	for _, format := range []LogFormat{LogCSV, LogJSONL} {
+		for _, room := range []int{0, 10, 1000, 100_000, 200_003} {
+			f := &fullFile{room: room}
+			lw := NewLogWriter(f, format, time.Now())
+			var err error
+			for i := 0; i < 10000 && err == nil; i++ {
+				err = lw.Write(Result{Seq: int64(i), Status: 200, Host: "pod-a"})
+			}
+			if err == nil {
+				err = lw.Flush()
+			}
+			if err == nil || !strings.Contains(err.Error(), "no space") {
+				t.Fatalf("format %d, room %d: write error not reported: %v", format, room, err)
+			}
+			if len(f.data) > 0 && f.data[len(f.data)-1] != '\n' {
+				t.Errorf("format %d, room %d: the log ends in a cut line: %q", format, room, f.data[max(0, len(f.data)-40):])
+			}
+			var n int64
+			if err := ReadLog(bytes.NewReader(f.data), func(Record) error { n++; return nil }); err != nil {
+				t.Errorf("format %d, room %d: the log kept does not read back: %v", format, room, err)
+			}
+			if n != lw.Kept() || len(f.data) > room {
+				t.Errorf("format %d, room %d: %d records read back, Kept() %d, %d bytes", format, room, n, lw.Kept(), len(f.data))
+			}
+		}
 	}
 }
 

@@ -12,6 +12,9 @@ import (
 // low enough that schedule arithmetic stays exact.
 const MaxRate = 10_000_000
 
+// MaxStageDuration bounds a stage's (and --duration's, --warmup's) length.
+const MaxStageDuration = 1000 * time.Hour
+
 // ParseRate reads a request rate per second: a finite number above 0, with an
 // optional "/s" suffix.
 func ParseRate(s string) (float64, error) {
@@ -41,7 +44,7 @@ func ParseStages(spec string) ([]Stage, error) {
 			return nil, fmt.Errorf("stage %d %q: want DURATION:RATE or DURATION:FROM-TO", i+1, part)
 		}
 		d, err := time.ParseDuration(dur)
-		if err != nil || d <= 0 || d > 1000*time.Hour {
+		if err != nil || d <= 0 || d > MaxStageDuration {
 			return nil, fmt.Errorf("stage %d %q: duration %q must be like 30s or 2m, above 0", i+1, part, dur)
 		}
 		from, to, ramp := strings.Cut(rates, "-")

@@ -2,8 +2,10 @@ package load
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"time"
 )
 
@@ -14,6 +16,7 @@ type Config struct {
 	Schedule    *Schedule
 	Mode        Mode
 	MaxInFlight int
+	Tick        time.Duration // see WithTick
 
 	Log       io.Writer // per-request log; nil for none
 	LogFormat LogFormat
@@ -46,7 +49,7 @@ type Progress struct {
 func Run(ctx context.Context, cfg Config) (Summary, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	attack := NewAttacker(cfg.Hitter, WithMode(cfg.Mode), WithMaxInFlight(cfg.MaxInFlight)).Attack(ctx, cfg.Schedule)
+	attack := NewAttacker(cfg.Hitter, WithMode(cfg.Mode), WithMaxInFlight(cfg.MaxInFlight), WithTick(cfg.Tick)).Attack(ctx, cfg.Schedule)
 	if cfg.Abort != nil {
 		go func() {
 			select {
@@ -66,7 +69,7 @@ func Run(ctx context.Context, cfg Config) (Summary, error) {
 	consume := func(r Result) {
 		if log != nil && logErr == nil {
 			if err := log.Write(r); err != nil {
-				logErr = fmt.Errorf("writing the log %s: %v (the run was stopped; lines before this are intact)", cfg.LogName, err)
+				logErr = logError(cfg.LogName, err, log, true)
 				cancel()
 			}
 		}
@@ -103,7 +106,7 @@ func Run(ctx context.Context, cfg Config) (Summary, error) {
 
 	if log != nil {
 		if err := log.Flush(); err != nil && logErr == nil {
-			logErr = fmt.Errorf("writing the log %s: %v", cfg.LogName, err)
+			logErr = logError(cfg.LogName, err, log, false)
 		}
 	}
 	stats := attack.Stats()
@@ -115,4 +118,19 @@ func Run(ctx context.Context, cfg Config) (Summary, error) {
 		summary.Thresholds = append(summary.Thresholds, t.Check(summary))
 	}
 	return summary, logErr
+}
+
+// logError says what a log write error cost: the run stops there (stopped),
+// and the log keeps the lines written before it, each whole.
+func logError(name string, err error, log *LogWriter, stopped bool) error {
+	var pathErr *fs.PathError
+	if errors.As(err, &pathErr) { // "write run.csv: no space left on device": the name is said once
+		err = pathErr.Err
+	}
+	if stopped {
+		return fmt.Errorf("writing the log %s: %v; the run was stopped there, and the log keeps %d requests, every line whole",
+			name, err, log.Kept())
+	}
+	return fmt.Errorf("writing the log %s: %v; the log keeps %d of the %d requests, every line whole",
+		name, err, log.Kept(), log.Lines())
 }

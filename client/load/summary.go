@@ -94,6 +94,10 @@ type Summary struct {
 	// from several load generators merge exactly.
 	LatencyHistogram string `json:"latency_histogram"`
 	ServiceHistogram string `json:"service_histogram"`
+	LagHistogram     string `json:"lag_histogram"`
+
+	// Merged is set on a summary Merge combined from several runs.
+	Merged *MergeInfo `json:"merged,omitempty"`
 
 	// Cluster is the observed Kubernetes side of the run, when there was one.
 	Cluster *ClusterTimeline `json:"cluster,omitempty"`
@@ -114,6 +118,9 @@ type StageSummary struct {
 	Requests int64        `json:"requests"`
 	OK       int64        `json:"ok"`
 	Latency  LatencyStats `json:"latency"`
+	// Histogram is the stage's corrected-latency histogram (HdrHistogram V2,
+	// compressed, µs), so stage percentiles merge exactly too.
+	Histogram string `json:"histogram,omitempty"`
 }
 
 // RunInfo is what the summary needs beyond the metrics.
@@ -174,7 +181,7 @@ func (m *Metrics) Summarize(info RunInfo) Summary {
 		s.Stages = append(s.Stages, StageSummary{
 			Stage: i, Start: Millis(m.schedule.StageStart(i)), Duration: Millis(st.Duration),
 			From: st.From, To: st.To, Mode: mode.String(), Warmup: st.Warmup,
-			Requests: sm.requests, OK: sm.ok, Latency: StatsOf(sm.corrected),
+			Requests: sm.requests, OK: sm.ok, Latency: StatsOf(sm.corrected), Histogram: encode(sm.corrected),
 		})
 		if !st.Warmup && st.Duration > 0 {
 			planned += st.requests()
@@ -200,11 +207,18 @@ func (m *Metrics) Summarize(info RunInfo) Summary {
 		iv := &s.Timeline[i]
 		iv.Offered = m.schedule.OfferedBetween(iv.Start.D(), iv.Start.D()+m.width)
 	}
-	if enc, err := m.corrected.Encode(hdr.V2CompressedEncodingCookieBase); err == nil {
-		s.LatencyHistogram = string(enc)
-	}
-	if enc, err := m.service.Encode(hdr.V2CompressedEncodingCookieBase); err == nil {
-		s.ServiceHistogram = string(enc)
-	}
+	s.LatencyHistogram = encode(m.corrected)
+	s.ServiceHistogram = encode(m.service)
+	s.LagHistogram = encode(m.lag)
 	return s
+}
+
+// encode is a histogram as HdrHistogram V2 compressed base64 ("" if it
+// cannot be encoded, which an in-memory histogram always can).
+func encode(h *hdr.Histogram) string {
+	enc, err := h.Encode(hdr.V2CompressedEncodingCookieBase)
+	if err != nil {
+		return ""
+	}
+	return string(enc)
 }

@@ -17,6 +17,9 @@ func WriteText(w io.Writer, s Summary) error {
 		status = "interrupted — summary of what was measured"
 	}
 	fmt.Fprintf(&b, "cloudperf  %s  %s, %s\n", s.Target, s.Mode, status)
+	if m := s.Merged; m != nil {
+		fmt.Fprintf(&b, "Merged     %d runs, started within %s; counts and histograms merged, rates summed\n", m.Runs, FormatDuration(m.StartSpread.D()))
+	}
 	fmt.Fprintf(&b, "Requests   %d sent, %d ok (%.2f%%), %d failed", s.Requests, s.OK, 100*s.SuccessRatio, s.Failed)
 	if s.Warmup > 0 {
 		fmt.Fprintf(&b, "; %d warm-up not counted", s.Warmup)

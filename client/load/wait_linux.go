@@ -1,29 +1,49 @@
 package load
 
 import (
-	"runtime"
+	"os"
 	"time"
 
 	"golang.org/x/sys/unix"
 )
 
-// waiter sleeps precisely: the dispatcher's goroutine keeps its own OS thread
-// with a 1 ns timer slack, so nanosleep wakes within microseconds, not the
-// millisecond the Go runtime's timers can take.
-type waiter struct{ timer *time.Timer }
-
-func newWaiter() *waiter {
-	runtime.LockOSThread()
-	_ = unix.Prctl(unix.PR_SET_TIMERSLACK, 1, 0, 0, 0) // best effort
-	return &waiter{timer: time.NewTimer(time.Hour)}
+// waiter sleeps precisely without holding an OS thread: the last stretch
+// before a deadline is a timerfd read through the runtime's poller, so the
+// dispatcher wakes within microseconds (Go's own timers can take a
+// millisecond when the process is idle) and the goroutine parks like any
+// other, leaving its P to the workers even at GOMAXPROCS=1.
+type waiter struct {
+	timer *time.Timer
+	fd    int
+	file  *os.File // the timerfd, registered with the poller
+	buf   [8]byte
 }
 
-// release ends the thread with the goroutine (it is never unlocked), so the
-// changed timer slack does not leak to other goroutines.
-func (w *waiter) release() { w.timer.Stop() }
+func newWaiter() *waiter {
+	w := &waiter{timer: time.NewTimer(time.Hour), fd: -1}
+	fd, err := unix.TimerfdCreate(unix.CLOCK_MONOTONIC, unix.TFD_NONBLOCK|unix.TFD_CLOEXEC)
+	if err == nil {
+		w.fd, w.file = fd, os.NewFile(uintptr(fd), "timerfd")
+	}
+	return w
+}
+
+func (w *waiter) release() {
+	w.timer.Stop()
+	if w.file != nil {
+		w.file.Close()
+	}
+}
 
 func (w *waiter) sleep(d time.Duration) {
-	ts := unix.NsecToTimespec(int64(d))
-	for unix.Nanosleep(&ts, &ts) == unix.EINTR {
+	if w.file == nil {
+		time.Sleep(d)
+		return
 	}
+	spec := unix.ItimerSpec{Value: unix.NsecToTimespec(int64(d))}
+	if err := unix.TimerfdSettime(w.fd, 0, &spec, nil); err != nil {
+		time.Sleep(d)
+		return
+	}
+	_, _ = w.file.Read(w.buf[:]) // parks until the timer expires
 }

@@ -83,9 +83,9 @@ type Percentiles struct {
 // pointsPerDecade is how finely the percentile curve is sampled.
 const pointsPerDecade = 10
 
-// NewData prepares the page's data: it drops the per-interval histograms (the
-// page shows their percentiles, which the intervals carry) and decodes the
-// whole-run histograms into percentile curves.
+// NewData prepares the page's data: it drops the per-interval and per-stage
+// histograms and the lag's (the page shows their percentiles, which the
+// summary carries) and decodes the whole-run histograms into percentile curves.
 func NewData(s load.Summary) (Data, error) {
 	d := Data{Summary: s, IntervalSeconds: 1}
 	d.Summary.Timeline = make([]load.Interval, len(s.Timeline))
@@ -93,6 +93,12 @@ func NewData(s load.Summary) (Data, error) {
 		iv.Histogram = ""
 		d.Summary.Timeline[i] = iv
 	}
+	d.Summary.Stages = make([]load.StageSummary, len(s.Stages))
+	for i, st := range s.Stages {
+		st.Histogram = ""
+		d.Summary.Stages[i] = st
+	}
+	d.Summary.LagHistogram = ""
 	if len(s.Timeline) > 1 {
 		if w := (s.Timeline[1].Start.D() - s.Timeline[0].Start.D()).Seconds(); w > 0 {
 			d.IntervalSeconds = w
@@ -284,6 +290,9 @@ func newView(s load.Summary) view {
 		{"Achieved rate", rate(s.AchievedRate)},
 		{"Throughput", rate(s.Throughput) + " successful"},
 		{"Requests", fmt.Sprintf("%s sent · %s ok (%s) · %s failed", thousands(s.Requests), thousands(s.OK), percent(s.SuccessRatio), thousands(s.Failed))},
+	}
+	if m := s.Merged; m != nil {
+		v.Run = append(v.Run, row{"Merged", fmt.Sprintf("%d load generators' runs, started within %s; counts and histograms merged, rates summed", m.Runs, dur(m.StartSpread))})
 	}
 	if s.Warmup > 0 {
 		v.Run = append(v.Run, row{"Warm-up", thousands(s.Warmup) + " requests, not counted"})

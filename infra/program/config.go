@@ -1,6 +1,8 @@
 // Package program is cloudperf's Pulumi program: the service under test
 // (app/) as a Kubernetes Deployment behind a NodePort Service, scaled by a
-// CPU HorizontalPodAutoscaler and guarded by a PodDisruptionBudget.
+// CPU HorizontalPodAutoscaler and guarded by a PodDisruptionBudget; and,
+// when loadgen.parallelism is set, the load generator (client/) as an
+// Indexed Job loading the Service from inside the cluster (loadgen.go).
 //
 // It is a function of its Config: Load reads the config from the stack,
 // Deploy registers the resources and returns their Outputs, Run does both
@@ -49,6 +51,15 @@ const (
 	KeyWorkDelay   = "workDelay"
 	KeyDrainDelay  = "drainDelay"
 	KeyGracePeriod = "gracePeriod"
+
+	KeyLoadgenParallelism = "loadgen.parallelism"
+	KeyLoadgenRate        = "loadgen.rate"
+	KeyLoadgenDuration    = "loadgen.duration"
+	KeyLoadgenPath        = "loadgen.path"
+	KeyLoadgenExtraArgs   = "loadgen.extraArgs"
+	KeyLoadgenImageBuild  = "loadgen.image.build"
+	KeyLoadgenImageName   = "loadgen.image.name"
+	KeyLoadgenImageRef    = "loadgen.image.ref"
 )
 
 // Config is everything the program can be told. DefaultConfig fills it in;
@@ -85,6 +96,34 @@ type Config struct {
 	// open, then GracePeriod for in-flight requests.
 	DrainDelay  time.Duration
 	GracePeriod time.Duration
+
+	// Loadgen runs the load generator in the cluster (see loadgen.go).
+	Loadgen LoadgenConfig
+}
+
+// LoadgenConfig is the in-cluster load generator: an Indexed Job of
+// Parallelism pods, each running the client at Rate/Parallelism requests per
+// second for Duration against the Service, printing its JSON summary for
+// `client merge`. Parallelism 0 (the default) registers no Job.
+type LoadgenConfig struct {
+	Parallelism int
+	Rate        float64 // total requests per second, split evenly over the pods
+	Duration    time.Duration
+	// Path is the path and query each request asks for, e.g. "/?cpu=2ms".
+	Path string
+	// ExtraArgs are more client flags, e.g. ["--timeout", "2s"]; the ones the
+	// program sets itself (target, rate, duration, output) are refused.
+	ExtraArgs []string
+	Image     LoadgenImageConfig
+}
+
+// LoadgenImageConfig says where the client image comes from. A built one
+// is client/Dockerfile, built like the app's image (same image.context,
+// image.platform, image.push and image.registry).
+type LoadgenImageConfig struct {
+	Build bool
+	Name  string // repository of the built image, without tag
+	Ref   string // the image to run when Build is false
 }
 
 // ImageConfig says where the container image comes from.
@@ -163,6 +202,13 @@ func DefaultConfig() Config {
 		NodeAddress: "127.0.0.1",
 		DrainDelay:  2 * time.Second,
 		GracePeriod: 10 * time.Second,
+		Loadgen: LoadgenConfig{
+			Rate:      100,
+			Duration:  time.Minute,
+			Path:      "/",
+			ExtraArgs: []string{},
+			Image:     LoadgenImageConfig{Build: true, Name: "cloudperf-client"},
+		},
 	}
 }
 

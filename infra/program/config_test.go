@@ -61,6 +61,14 @@ func TestLoadEveryKey(t *testing.T) {
 		"cloudperf:workDelay":                         "10ms",
 		"cloudperf:drainDelay":                        "5s",
 		"cloudperf:gracePeriod":                       "30s",
+		"cloudperf:loadgen.parallelism":               "4",
+		"cloudperf:loadgen.rate":                      "2500.5",
+		"cloudperf:loadgen.duration":                  "2m30s",
+		"cloudperf:loadgen.path":                      "/?cpu=2ms",
+		"cloudperf:loadgen.extraArgs":                 `["--timeout", "2s"]`,
+		"cloudperf:loadgen.image.build":               "true",
+		"cloudperf:loadgen.image.name":                "perf/client",
+		"cloudperf:loadgen.image.ref":                 "",
 	}
 	got, err := load(mapSource(raw))
 	if err != nil {
@@ -85,6 +93,11 @@ func TestLoadEveryKey(t *testing.T) {
 		WorkDelay:       10 * time.Millisecond,
 		DrainDelay:      5 * time.Second,
 		GracePeriod:     30 * time.Second,
+		Loadgen: LoadgenConfig{
+			Parallelism: 4, Rate: 2500.5, Duration: 150 * time.Second, Path: "/?cpu=2ms",
+			ExtraArgs: []string{"--timeout", "2s"},
+			Image:     LoadgenImageConfig{Build: true, Name: "perf/client"},
+		},
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("load =\n%+v\nwant\n%+v", got, want)
@@ -104,6 +117,9 @@ func TestLoadMalformedValuesNameTheKey(t *testing.T) {
 		"cloudperf:createNamespace":    "maybe",
 		"cloudperf:hpa.minReplicas":    "",
 		"cloudperf:hpa.cpuUtilization": "50%",
+		"cloudperf:loadgen.rate":       "fast",
+		"cloudperf:loadgen.extraArgs":  "--timeout 2s",
+		"cloudperf:loadgen.duration":   "1 minute",
 	} {
 		_, err := load(mapSource(map[string]string{key: v}))
 		if v == "" {

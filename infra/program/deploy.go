@@ -20,11 +20,15 @@ type Outputs struct {
 	HPAName        pulumi.StringOutput
 	// Image is the image reference the pods run.
 	Image pulumi.StringOutput
+	// LoadgenJob is the load generator Job's name; the zero StringOutput
+	// when loadgen.parallelism is 0 and there is no Job.
+	LoadgenJob pulumi.StringOutput
 }
 
 // Deploy validates cfg and registers the stack's resources: the namespace
 // (if created), the image (if built), the Deployment, its NodePort Service,
-// the HPA and the PodDisruptionBudget. It returns their outputs; Run
+// the HPA, the PodDisruptionBudget and, with loadgen.parallelism, the load
+// generator's Job (and its image, if built). It returns their outputs; Run
 // exports them.
 func Deploy(ctx *pulumi.Context, cfg Config) (*Outputs, error) {
 	if err := cfg.Validate(); err != nil {
@@ -34,7 +38,7 @@ func Deploy(ctx *pulumi.Context, cfg Config) (*Outputs, error) {
 	if err != nil {
 		return nil, err
 	}
-	img, err := newImage(ctx, cfg)
+	img, err := newImage(ctx, appImage(cfg))
 	if err != nil {
 		return nil, err
 	}
@@ -53,6 +57,14 @@ func Deploy(ctx *pulumi.Context, cfg Config) (*Outputs, error) {
 	if _, err := newDisruptionBudget(ctx, ns); err != nil {
 		return nil, err
 	}
+	var loadgenJob pulumi.StringOutput
+	if cfg.Loadgen.Enabled() {
+		job, err := newLoadgen(ctx, cfg, ns, dep, svc)
+		if err != nil {
+			return nil, err
+		}
+		loadgenJob = job.Metadata.Name().Elem()
+	}
 
 	nodePort := svc.Spec.Ports().Index(pulumi.Int(0)).NodePort().Elem()
 	addr := cfg.NodeAddress
@@ -66,5 +78,6 @@ func Deploy(ctx *pulumi.Context, cfg Config) (*Outputs, error) {
 		ServiceName:    svc.Metadata.Name().Elem(),
 		HPAName:        hpa.Metadata.Name().Elem(),
 		Image:          img.Ref,
+		LoadgenJob:     loadgenJob,
 	}, nil
 }

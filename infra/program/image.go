@@ -8,9 +8,25 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
-// imageResourceName is the docker Image's logical name: fixed, so that
-// changing image.name updates the resource instead of replacing it.
-const imageResourceName = "cloudperf-app"
+// The docker Images' logical names: fixed, so that changing image.name
+// updates the resource instead of replacing it.
+const (
+	imageResourceName        = "cloudperf-app"
+	loadgenImageResourceName = "cloudperf-client"
+)
+
+// imageSpec is one image the program runs and how it is configured.
+type imageSpec struct {
+	resourceName string
+	cfg          ImageConfig
+	// dockerfileKey is the config key named when the Dockerfile is missing.
+	dockerfileKey string
+}
+
+// appImage is the service's image: image.*.
+func appImage(cfg Config) imageSpec {
+	return imageSpec{resourceName: imageResourceName, cfg: cfg.Image, dockerfileKey: KeyImageDockerfile}
+}
 
 // image is the container image the Deployment runs.
 type image struct {
@@ -20,8 +36,9 @@ type image struct {
 	Resource *docker.Image
 }
 
-// newImage builds app/Dockerfile with pulumi-docker, or with image.build
-// false registers nothing and passes image.ref through.
+// newImage builds the spec's Dockerfile (app/Dockerfile for the service,
+// client/Dockerfile for the load generator) with pulumi-docker, or with
+// build false registers nothing and passes the ref through.
 //
 // Built images are tagged with contentTag, a hash of what the build sees:
 //   - not pushed (minikube: the build runs in minikube's Docker daemon
@@ -31,8 +48,8 @@ type image struct {
 //     names the pushed digest (RepoDigest, repo@sha256:…), immutable.
 //
 // A source change changes the tag, so the Deployment rolls.
-func newImage(ctx *pulumi.Context, cfg Config) (*image, error) {
-	ic := cfg.Image
+func newImage(ctx *pulumi.Context, spec imageSpec) (*image, error) {
+	ic := spec.cfg
 	if !ic.Build {
 		return &image{Ref: pulumi.String(ic.Ref).ToStringOutput()}, nil
 	}
@@ -49,7 +66,7 @@ func newImage(ctx *pulumi.Context, cfg Config) (*image, error) {
 	}
 	if fi, err := os.Stat(dockerfile); err != nil || !fi.Mode().IsRegular() {
 		return nil, fmt.Errorf("%s: %s is not a file (relative paths start at the project root %s)",
-			qualified(KeyImageDockerfile), dockerfile, root)
+			qualified(spec.dockerfileKey), dockerfile, root)
 	}
 	tag, err := contentTag(contextDir, dockerfile, ic.Platform)
 	if err != nil {
@@ -78,7 +95,7 @@ func newImage(ctx *pulumi.Context, cfg Config) (*image, error) {
 		}
 		args.Registry = reg
 	}
-	img, err := docker.NewImage(ctx, imageResourceName, args)
+	img, err := docker.NewImage(ctx, spec.resourceName, args)
 	if err != nil {
 		return nil, err
 	}

@@ -28,14 +28,16 @@ func testProject(t *testing.T) string {
 	dir := t.TempDir()
 	writeTree(t, dir, map[string]string{
 		"Pulumi.yaml":         "name: cloudperf\nruntime: go\nmain: infra/\n",
-		".dockerignore":       "*\n!go.mod\n!go.sum\n!app/\napp/**/*_test.go\n",
+		".dockerignore":       "*\n!go.mod\n!go.sum\n!app/\napp/**/*_test.go\n!client/\nclient/**/*_test.go\n",
 		"go.mod":              "module example\n",
 		"go.sum":              "",
-		"app/Dockerfile":      "FROM scratch\n",
+		"app/Dockerfile":      "FROM scratch\nCOPY go.mod go.sum ./\nCOPY app/ ./app/\n",
 		"app/main.go":         "package main\n",
 		"app/hello/server.go": "package hello\n",
 		"app/hello/x_test.go": "package hello\n",
+		"client/Dockerfile":   "FROM scratch\nCOPY go.mod go.sum ./\nCOPY app/hello/ ./app/hello/\nCOPY client/ ./client/\n",
 		"client/main.go":      "package main\n",
+		"client/x_test.go":    "package main\n",
 		"README.md":           "docs\n",
 	})
 	return dir

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"time"
 
@@ -60,6 +61,15 @@ func load(get func(key string) (string, bool)) (Config, error) {
 	r.duration(KeyDrainDelay, &cfg.DrainDelay)
 	r.duration(KeyGracePeriod, &cfg.GracePeriod)
 
+	r.int(KeyLoadgenParallelism, &cfg.Loadgen.Parallelism)
+	r.float(KeyLoadgenRate, &cfg.Loadgen.Rate)
+	r.duration(KeyLoadgenDuration, &cfg.Loadgen.Duration)
+	r.str(KeyLoadgenPath, &cfg.Loadgen.Path)
+	r.stringList(KeyLoadgenExtraArgs, &cfg.Loadgen.ExtraArgs)
+	r.bool(KeyLoadgenImageBuild, &cfg.Loadgen.Image.Build)
+	r.str(KeyLoadgenImageName, &cfg.Loadgen.Image.Name)
+	r.str(KeyLoadgenImageRef, &cfg.Loadgen.Image.Ref)
+
 	if len(r.errs) > 0 {
 		return cfg, errors.Join(r.errs...)
 	}
@@ -112,6 +122,33 @@ func (r *reader) int(key string, dst *int) {
 		return
 	}
 	*dst = n
+}
+
+func (r *reader) float(key string, dst *float64) {
+	v, ok := r.raw(key)
+	if !ok || v == "" {
+		return
+	}
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+		r.fail(key, v, "a number")
+		return
+	}
+	*dst = f
+}
+
+// stringList reads a JSON array of strings, e.g. ["--timeout", "2s"].
+func (r *reader) stringList(key string, dst *[]string) {
+	v, ok := r.raw(key)
+	if !ok || v == "" {
+		return
+	}
+	var list []string
+	if err := json.Unmarshal([]byte(v), &list); err != nil || list == nil {
+		r.fail(key, v, `a JSON array of strings like ["--timeout", "2s"]`)
+		return
+	}
+	*dst = list
 }
 
 func (r *reader) duration(key string, dst *time.Duration) {

@@ -18,6 +18,7 @@ const (
 	typeHPA        = "kubernetes:autoscaling/v2:HorizontalPodAutoscaler"
 	typePDB        = "kubernetes:policy/v1:PodDisruptionBudget"
 	typeImage      = "docker:index/image:Image"
+	typeJob        = "kubernetes:batch/v1:Job"
 )
 
 // mockNodePort is the node port the mocked API server allocates.
@@ -29,6 +30,10 @@ type registered struct {
 	Inputs        map[string]any // plain values: numbers are float64
 	Raw           resource.PropertyMap
 	IgnoreChanges []string
+	// The resource options the program gave.
+	ReplaceOnChanges    []string
+	DeleteBeforeReplace bool
+	Dependencies        []string // URNs
 }
 
 // mocks implements pulumi.MockResourceMonitor: it records every resource's
@@ -43,13 +48,15 @@ type mocks struct {
 func newMocks() *mocks { return &mocks{got: map[string][]registered{}} }
 
 func (m *mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
-	inputs := args.Inputs.Mappable()
-	var ignore []string
-	if args.RegisterRPC != nil {
-		ignore = args.RegisterRPC.GetIgnoreChanges()
+	reg := registered{Name: args.Name, Inputs: args.Inputs.Mappable(), Raw: args.Inputs}
+	if rpc := args.RegisterRPC; rpc != nil {
+		reg.IgnoreChanges = rpc.GetIgnoreChanges()
+		reg.ReplaceOnChanges = rpc.GetReplaceOnChanges()
+		reg.DeleteBeforeReplace = rpc.GetDeleteBeforeReplace()
+		reg.Dependencies = rpc.GetDependencies()
 	}
 	m.mu.Lock()
-	m.got[args.TypeToken] = append(m.got[args.TypeToken], registered{Name: args.Name, Inputs: inputs, Raw: args.Inputs, IgnoreChanges: ignore})
+	m.got[args.TypeToken] = append(m.got[args.TypeToken], reg)
 	m.mu.Unlock()
 
 	state := args.Inputs.Copy()

@@ -14,9 +14,14 @@ const (
 	OutputImage      = "image"
 )
 
+// OutputLoadgenJob is the load generator Job's name (for kubectl wait and
+// kubectl logs -l job-name=...), exported only when there is one. The
+// client does not read it, so client/stack does not name it.
+const OutputLoadgenJob = "loadgenJob"
+
 // Exports maps each stack output name to its value.
 func (o *Outputs) Exports() map[string]pulumi.Output {
-	return map[string]pulumi.Output{
+	exports := map[string]pulumi.Output{
 		OutputEndpoint:   o.Endpoint,
 		OutputNodePort:   o.NodePort,
 		OutputNamespace:  o.Namespace,
@@ -25,6 +30,10 @@ func (o *Outputs) Exports() map[string]pulumi.Output {
 		OutputHPA:        o.HPAName,
 		OutputImage:      o.Image,
 	}
+	if o.LoadgenJob.OutputState != nil {
+		exports[OutputLoadgenJob] = o.LoadgenJob
+	}
+	return exports
 }
 
 // Run is the Pulumi program: Load the stack's config, Deploy, export the

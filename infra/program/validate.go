@@ -160,6 +160,9 @@ func (cfg Config) Validate() error {
 	if cfg.GracePeriod < 0 {
 		add("%s (%v) must not be negative", k(KeyGracePeriod), cfg.GracePeriod)
 	}
+
+	// The in-cluster load generator (loadgen.go).
+	errs = append(errs, cfg.Loadgen.problems(cfg.Image)...)
 	return errors.Join(errs...)
 }
 

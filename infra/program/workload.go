@@ -43,6 +43,29 @@ func appEnv(cfg Config) corev1.EnvVarArray {
 	return env
 }
 
+// podSecurityContext and containerSecurityContext are the restricted pod
+// security profile every pod of the program runs under (the app's and the
+// load generator's): non-root as the distroless nonroot user, the runtime's
+// seccomp profile, no privilege escalation, no capabilities, a read-only
+// root filesystem.
+func podSecurityContext() *corev1.PodSecurityContextArgs {
+	return &corev1.PodSecurityContextArgs{
+		RunAsNonRoot:   pulumi.Bool(true),
+		RunAsUser:      pulumi.Int(runAs),
+		RunAsGroup:     pulumi.Int(runAs),
+		SeccompProfile: &corev1.SeccompProfileArgs{Type: pulumi.String("RuntimeDefault")},
+	}
+}
+
+func containerSecurityContext() *corev1.SecurityContextArgs {
+	return &corev1.SecurityContextArgs{
+		AllowPrivilegeEscalation: pulumi.Bool(false),
+		ReadOnlyRootFilesystem:   pulumi.Bool(true),
+		RunAsNonRoot:             pulumi.Bool(true),
+		Capabilities:             &corev1.CapabilitiesArgs{Drop: pulumi.StringArray{pulumi.String("ALL")}},
+	}
+}
+
 // newDeployment runs the app: probes on /readyz and /healthz, requests and
 // limits (the HPA's utilisation is relative to the CPU request), the
 // restricted pod security profile, and a termination grace period that
@@ -94,14 +117,9 @@ func newDeployment(ctx *pulumi.Context, cfg Config, ns pulumi.StringInput, img *
 			Limits:   pulumi.StringMap{"cpu": pulumi.String(res.CPULimit), "memory": pulumi.String(res.MemoryLimit)},
 		},
 		// Out of the Service within 2 failed checks 2s apart.
-		ReadinessProbe: probe("/readyz", 2, 2),
-		LivenessProbe:  probe("/healthz", 10, 3),
-		SecurityContext: &corev1.SecurityContextArgs{
-			AllowPrivilegeEscalation: pulumi.Bool(false),
-			ReadOnlyRootFilesystem:   pulumi.Bool(true),
-			RunAsNonRoot:             pulumi.Bool(true),
-			Capabilities:             &corev1.CapabilitiesArgs{Drop: pulumi.StringArray{pulumi.String("ALL")}},
-		},
+		ReadinessProbe:  probe("/readyz", 2, 2),
+		LivenessProbe:   probe("/healthz", 10, 3),
+		SecurityContext: containerSecurityContext(),
 	}
 	return appsv1.NewDeployment(ctx, "cloudperf", &appsv1.DeploymentArgs{
 		Metadata: &metav1.ObjectMetaArgs{Namespace: ns, Labels: labels},
@@ -122,13 +140,8 @@ func newDeployment(ctx *pulumi.Context, cfg Config, ns pulumi.StringInput, img *
 				Spec: &corev1.PodSpecArgs{
 					AutomountServiceAccountToken:  pulumi.Bool(false),
 					TerminationGracePeriodSeconds: pulumi.Int(terminationGracePeriod(cfg)),
-					SecurityContext: &corev1.PodSecurityContextArgs{
-						RunAsNonRoot:   pulumi.Bool(true),
-						RunAsUser:      pulumi.Int(runAs),
-						RunAsGroup:     pulumi.Int(runAs),
-						SeccompProfile: &corev1.SeccompProfileArgs{Type: pulumi.String("RuntimeDefault")},
-					},
-					Containers: corev1.ContainerArray{container},
+					SecurityContext:               podSecurityContext(),
+					Containers:                    corev1.ContainerArray{container},
 				},
 			},
 		},

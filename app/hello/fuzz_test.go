@@ -1,0 +1,102 @@
+package hello
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+)
+
+// fuzzWorkCap keeps a fuzzed ?delay= or ?cpu= from slowing the fuzzer down.
+const fuzzWorkCap = 2 * time.Millisecond
+
+// FuzzHandler: whatever the method, path, query and headers, the handler does
+// not panic, answers one of the statuses it documents, and a 200 from / is
+// the reply with its three keys.
+func FuzzHandler(f *testing.F) {
+	for _, seed := range []struct{ method, target, name, value string }{
+		{"GET", "/", "Accept", "application/json"},
+		{"HEAD", "/", "", ""},
+		{"GET", "/?delay=1ms&cpu=1ms", "X-Test", "1"},
+		{"GET", "/?delay=soon", "", ""},
+		{"GET", "/?cpu=-1s", "", ""},
+		{"GET", "/?%zz", "", ""},
+		{"POST", "/", "Content-Type", "text/plain"},
+		{"DELETE", "/healthz", "", ""},
+		{"GET", "/readyz", "", ""},
+		{"GET", "/nope", "", ""},
+		{"GET", "//x/../y", "", ""},
+		{"OPTIONS", "/", "Origin", "http://x"},
+		{"GET", "/?delay=1h", "", ""},
+	} {
+		f.Add(seed.method, seed.target, seed.name, seed.value)
+	}
+	s := New(Config{Hostname: "fuzz-pod"})
+	f.Fuzz(func(t *testing.T, method, target, name, value string) {
+		if !strings.HasPrefix(target, "/") {
+			target = "/" + target
+		}
+		req, err := http.NewRequest(method, "http://cloudperf.test"+target, nil)
+		if err != nil {
+			return // not a request a server could be sent
+		}
+		if name != "" {
+			req.Header.Add(name, value)
+		}
+		if w, err := parseWork(req.URL.RawQuery, Work{}); err == nil && (w.Delay > fuzzWorkCap || w.CPU > fuzzWorkCap) {
+			return
+		}
+		rec := httptest.NewRecorder()
+		s.Handler().ServeHTTP(rec, req)
+
+		code, body := rec.Code, rec.Body.Bytes()
+		switch code {
+		case http.StatusOK, http.StatusBadRequest, http.StatusNotFound, http.StatusMethodNotAllowed,
+			http.StatusRequestHeaderFieldsTooLarge:
+		default:
+			t.Fatalf("%s %q: status %d %q", method, target, code, body)
+		}
+		if code != http.StatusOK || req.URL.Path != "/" {
+			return
+		}
+		if method == http.MethodHead {
+			if len(body) != 0 {
+				t.Fatalf("HEAD %q: body %q", target, body)
+			}
+			return
+		}
+		var reply map[string]any
+		if err := json.Unmarshal(body, &reply); err != nil {
+			t.Fatalf("%s %q: 200 body %q is not JSON: %v", method, target, body, err)
+		}
+		if len(reply) != 3 || reply["message"] != "Hello" || reply["host"] != "fuzz-pod" || reply["timestamp"] == nil {
+			t.Fatalf("%s %q: 200 body %q: want message, timestamp and host", method, target, body)
+		}
+	})
+}
+
+// FuzzParseWork: any query parses to work within the limits, or to an error
+// and the default.
+func FuzzParseWork(f *testing.F) {
+	for _, q := range []string{"", "delay=20ms", "cpu=2ms", "delay=20ms&cpu=2ms", "delay=-1s", "cpu=2s", "delay=x", "%zz", "delay=1ms&delay=1h", "cpu=9223372036854775807ns"} {
+		f.Add(q)
+	}
+	def := Work{Delay: time.Millisecond}
+	f.Fuzz(func(t *testing.T, raw string) {
+		w, err := parseWork(raw, def)
+		if err != nil {
+			if w != def {
+				t.Fatalf("parseWork(%q): error %v with work %+v, want the default", raw, err, w)
+			}
+			if strings.ContainsAny(err.Error(), "\r\n") {
+				t.Fatalf("parseWork(%q): error %q is not one line", raw, err)
+			}
+			return
+		}
+		if w.Delay < 0 || w.Delay > MaxDelay || w.CPU < 0 || w.CPU > MaxCPU {
+			t.Fatalf("parseWork(%q) = %+v: outside the limits", raw, w)
+		}
+	})
+}
