@@ -192,6 +192,27 @@ func TestEndToEnd(t *testing.T) {
 	}
 	step(fmt.Sprintf("step 4 ok: replicas still %d after the second up", *after.Spec.Replicas))
 
+	// 4b. Distributed load (issue 9): an Indexed Job of client pods, admitted
+	// by the real API server under "restricted" (kwok runs its pods to completion).
+	step("pulumi up with the load generator Job")
+	jobCfg := auto.ConfigMap{
+		"cloudperf:loadgen.parallelism": {Value: "2"},
+		"cloudperf:loadgen.rate":        {Value: "200"},
+		"cloudperf:loadgen.duration":    {Value: "30s"},
+		"cloudperf:loadgen.image.build": {Value: "false"},
+		"cloudperf:loadgen.image.ref":   {Value: "registry.example/cloudperf-client:e2e"},
+	}
+	if err := stack.SetAllConfig(ctx, jobCfg); err != nil {
+		t.Fatal(err)
+	}
+	up3, err := stack.Up(ctx, optup.ProgressStreams(testWriter{t}))
+	if err != nil {
+		t.Fatalf("step 4b, pulumi up with the load Job: %v", err)
+	}
+	jobName, _ := up3.Outputs[program.OutputLoadgenJob].Value.(string)
+	checkLoadJob(t, ctx, kube, jobName)
+	step(fmt.Sprintf("step 4b ok: Job %s admitted, 2 indexed pods ran to completion", jobName))
+
 	// 5. destroy → nothing left, the stack empty.
 	step("pulumi destroy")
 	if _, err := stack.Destroy(ctx, optdestroy.ProgressStreams(testWriter{t})); err != nil {
@@ -207,6 +228,35 @@ func TestEndToEnd(t *testing.T) {
 	}
 	step("step 5 ok: nothing left")
 	failed = false
+}
+
+// checkLoadJob waits for the Job's two pods (admitted under "restricted")
+// and for the Job to complete, and checks each pod's split of the load.
+func checkLoadJob(t *testing.T, ctx context.Context, kube kubernetes.Interface, name string) {
+	t.Helper()
+	if name == "" {
+		t.Fatal("step 4b: no loadgenJob output")
+	}
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		job, err := kube.BatchV1().Jobs(namespace).Get(ctx, name, metav1.GetOptions{})
+		if err == nil && job.Status.Succeeded == 2 {
+			if job.Spec.CompletionMode == nil || *job.Spec.CompletionMode != "Indexed" || *job.Spec.Parallelism != 2 {
+				t.Errorf("step 4b: job spec %+v", job.Spec)
+			}
+			args := strings.Join(job.Spec.Template.Spec.Containers[0].Args, " ")
+			if !strings.Contains(args, "--rate 100") || !strings.Contains(args, ".svc.cluster.local:5000") {
+				t.Errorf("step 4b: each pod should send 100/s to the Service's DNS name: %s", args)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			pods, _ := kube.CoreV1().Pods(namespace).List(ctx, metav1.ListOptions{LabelSelector: "job-name=" + name})
+			events, _ := kube.CoreV1().Events(namespace).List(ctx, metav1.ListOptions{})
+			t.Fatalf("step 4b: job %s did not complete: %v\n%+v\npods: %d\nevents: %+v", name, err, job, len(pods.Items), events.Items)
+		}
+		time.Sleep(time.Second)
+	}
 }
 
 func hasEnv(env []corev1.EnvVar, name, value string) bool {
