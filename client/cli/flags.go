@@ -45,6 +45,7 @@ type options struct {
 	mode        load.Mode
 	maxInFlight int
 	tick        time.Duration
+	tickSet     bool
 	keepAlive   bool
 	insecure    bool
 	method      string
@@ -58,6 +59,7 @@ type options struct {
 	force      bool
 	format     string
 	quiet      bool
+	cpuProfile string
 	thresholds []load.Threshold
 }
 
@@ -192,8 +194,17 @@ func newFlagSet(o *options, stdout io.Writer) *flag.FlagSet {
 		o.mode, err = load.ParseMode(v)
 		return err
 	}}, "mode", "auto, sync or async (auto: sync when a stage's rate ≤ 100/s)")
-	fs.DurationVar(&o.tick, "tick", 0, "dispatcher wake-up granularity: requests due within one tick go together, up to a tick late (counted in latency); 0 = each at its exact time")
-	fs.IntVar(&o.maxInFlight, "max-in-flight", 0, "async: most requests outstanding at once (default: rate × timeout, at most 10000)")
+	fs.Var(&funcValue{show: "auto", set: func(v string) (err error) {
+		if v == "auto" {
+			return nil
+		}
+		o.tickSet = true
+		if o.tick, err = time.ParseDuration(v); err == nil && (o.tick < 0 || o.tick > time.Second) {
+			err = errors.New("must be from 0 to 1s")
+		}
+		return err
+	}}, "tick", "group requests due within a tick into one wake-up, intended at the tick's end (saves generator CPU at high rates); 0: each at its exact time; auto: 0 up to 1000/s, then ~10 requests a tick, ≤ 2ms")
+	fs.IntVar(&o.maxInFlight, "max-in-flight", load.DefaultMaxInFlight, "async: most requests outstanding at once; a request due when this many are out waits, and its latency counts the wait")
 	fs.BoolVar(&o.keepAlive, "keepalive", true, "reuse connections")
 	fs.BoolVar(&o.insecure, "insecure", false, "accept any TLS certificate (self-signed endpoints)")
 	fs.StringVar(&o.method, "method", "GET", "HTTP method")
@@ -206,6 +217,7 @@ func newFlagSet(o *options, stdout io.Writer) *flag.FlagSet {
 	fs.BoolVar(&o.force, "force", false, "overwrite an existing --out or --report file")
 	fs.StringVar(&o.format, "format", "text", "summary format on stdout: text or json")
 	fs.BoolVar(&o.quiet, "quiet", false, "no live progress on stderr")
+	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write the client's own CPU profile (pprof) to `FILE`, for profiling the generator")
 
 	addThresholdFlags(fs, &o.thresholds)
 	return fs
@@ -238,7 +250,7 @@ func addThresholdFlags(fs *flag.FlagSet, thresholds *[]load.Threshold) {
 // valueNames name the argument of flags whose usage cannot (flag.Value flags).
 var valueNames = map[string]string{
 	"rate": "R", "duration": "D", "mode": "MODE", "header": "\"NAME: value\"",
-	"min-rate": "R", "stages": "SPEC", "out": "FILE",
+	"min-rate": "R", "stages": "SPEC", "out": "FILE", "tick": "D|auto",
 }
 
 // printUsage writes the help text, flags spelled with two dashes.
@@ -318,8 +330,8 @@ func parseArgs(args []string, stdout io.Writer) (*options, error) {
 		return nil, usagef("--timeout must be above 0")
 	case o.warmup < 0 || o.warmup > load.MaxStageDuration:
 		return nil, usagef("--warmup must be from 0 to %v", load.MaxStageDuration)
-	case o.maxInFlight < 0:
-		return nil, usagef("--max-in-flight must not be negative")
+	case o.maxInFlight < 1:
+		return nil, usagef("--max-in-flight must be at least 1")
 	case o.engine != "fasthttp" && o.engine != "net/http":
 		return nil, usagef("--engine %q: want fasthttp or net/http", o.engine)
 	case o.format != "text" && o.format != "json":
@@ -354,12 +366,12 @@ func parseArgs(args []string, stdout io.Writer) (*options, error) {
 		}
 		o.stages = append([]load.Stage{{Duration: o.warmup, From: rate, To: rate, Warmup: true}}, o.stages...)
 	}
-	if o.maxInFlight == 0 {
+	if !o.tickSet {
 		peak := 0.0
 		for _, s := range o.stages {
 			peak = math.Max(peak, s.Peak())
 		}
-		o.maxInFlight = int(math.Min(10000, math.Max(1, math.Ceil(peak*o.timeout.Seconds()))))
+		o.tick = load.AutoTick(peak)
 	}
 	return o, nil
 }

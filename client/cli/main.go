@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 	"time"
@@ -135,6 +136,13 @@ func run(ctx context.Context, o *options, abort <-chan struct{}, stdout, stderr 
 		}()
 	}
 
+	if o.cpuProfile != "" {
+		stop, err := startCPUProfile(o.cpuProfile, o.force)
+		if err != nil {
+			return fail(ExitUsage, "%v", err)
+		}
+		defer stop()
+	}
 	summary, runErr := load.Run(ctx, cfg)
 	if observer != nil {
 		timeline := observer.Stop()
@@ -277,4 +285,16 @@ func newHitter(o *options, url string) (closingHitter, error) {
 		return load.NewHTTPHitter(opts)
 	}
 	return load.NewFastHitter(opts)
+}
+
+func startCPUProfile(name string, force bool) (stop func(), err error) {
+	f, err := createFile("--cpuprofile", name, force)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("--cpuprofile: %v", err)
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }

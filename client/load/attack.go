@@ -25,6 +25,22 @@ func (a *Attacker) tickAfter(at time.Duration) time.Duration {
 	return (at + a.tick - 1) / a.tick * a.tick
 }
 
+// AutoTick is the tick the client uses unless told otherwise: none up to
+// 1000 requests/s, where waking for each request costs little; above, ticks
+// of about ten requests, at most 2 ms — most of the wake-ups saved, and
+// arrivals bunched no more than that.
+func AutoTick(peakRate float64) time.Duration {
+	if peakRate <= 1000 {
+		return 0
+	}
+	return min(2*time.Millisecond, time.Duration(10/peakRate*float64(time.Second)).Round(time.Microsecond))
+}
+
+// DefaultMaxInFlight caps the requests outstanding at once unless told
+// otherwise: enough for a 1 s stall at a few hundred requests/s, few enough
+// that a generator on one core stays stable at tens of thousands.
+const DefaultMaxInFlight = 256
+
 // WithTick puts intended send times on a grid: every request due within a
 // tick is intended at the tick's end, and the dispatcher wakes once per tick
 // to send them together. At high rates that saves most wake-ups (the
@@ -40,7 +56,7 @@ type Option func(*Attacker)
 func WithMode(m Mode) Option { return func(a *Attacker) { a.mode = m } }
 
 // WithMaxInFlight caps the requests outstanding at once in async mode
-// (default 1000). At the cap the dispatcher waits; the wait is counted in the
+// (default DefaultMaxInFlight). At the cap the dispatcher waits; the wait is counted in the
 // corrected latency of the requests it delays, never hidden.
 func WithMaxInFlight(n int) Option {
 	return func(a *Attacker) {
@@ -52,7 +68,7 @@ func WithMaxInFlight(n int) Option {
 
 // NewAttacker returns an Attacker over h.
 func NewAttacker(h Hitter, opts ...Option) *Attacker {
-	a := &Attacker{hitter: h, maxInFlight: 1000, buffer: 4096}
+	a := &Attacker{hitter: h, maxInFlight: DefaultMaxInFlight, buffer: 4096}
 	for _, o := range opts {
 		o(a)
 	}

@@ -201,3 +201,14 @@ func TestAttackTickGroupsIntendedTimes(t *testing.T) {
 		t.Errorf("%d distinct intended times, want ~10 (one per tick)", len(perTick))
 	}
 }
+
+func TestAutoTick(t *testing.T) {
+	for rate, want := range map[float64]time.Duration{
+		50: 0, 1000: 0, 1001: 2 * time.Millisecond, 5000: 2 * time.Millisecond,
+		10000: time.Millisecond, 40000: 250 * time.Microsecond, 100000: 100 * time.Microsecond,
+	} {
+		if got := AutoTick(rate); got != want {
+			t.Errorf("AutoTick(%v) = %v, want %v", rate, got, want)
+		}
+	}
+}

@@ -19,15 +19,16 @@ import (
 // so the generator costs a fraction of the CPU net/http does at high rates.
 // Cancellation is by deadline: an aborted run waits out --timeout at most.
 type FastHitter struct {
-	client  *fasthttp.HostClient
-	uri     string
-	method  string
-	header  map[string][]string
-	host    string // a Host header, sent instead of the URL's host
-	timeout time.Duration
-	close   bool
-	hosts   hostInterner
-	stale   sync.Map // local address of a kept-alive connection closed before answering → struct{}
+	client   *fasthttp.HostClient
+	uri      string
+	method   string
+	header   map[string][]string
+	host     string // a Host header, sent instead of the URL's host
+	timeout  time.Duration
+	close    bool
+	hosts    hostInterner
+	stale    sync.Map // local address of a kept-alive connection closed before answering → struct{}
+	template *fasthttp.Request
 }
 
 // NewFastHitter builds a FastHitter from the same options as NewHTTPHitter.
@@ -69,6 +70,7 @@ func NewFastHitter(o HTTPOptions) (*FastHitter, error) {
 		IsTLS:                         u.Scheme == "https",
 		TLSConfig:                     tlsConfig,
 		MaxConns:                      o.MaxConns,
+		ConnPoolStrategy:              fasthttp.FIFO,
 		MaxConnWaitTimeout:            o.Timeout,
 		ReadTimeout:                   o.Timeout,
 		WriteTimeout:                  o.Timeout,
@@ -104,6 +106,7 @@ func NewFastHitter(o HTTPOptions) (*FastHitter, error) {
 		// net/http does itself.
 		RetryIfErr: func(*fasthttp.Request, int, error) (bool, bool) { return false, false },
 	}
+	h.template = h.newTemplate()
 	return h, nil
 }
 
@@ -168,14 +171,9 @@ func (h *FastHitter) closedStale(resp *fasthttp.Response) bool {
 // Close releases idle connections.
 func (h *FastHitter) Close() { h.client.CloseIdleConnections() }
 
-// Hit sends one request and reads the whole response.
-func (h *FastHitter) Hit(ctx context.Context) Response {
-	if ctx.Err() != nil {
-		return Response{Class: ClassCanceled}
-	}
-	req, resp := fasthttp.AcquireRequest(), fasthttp.AcquireResponse()
-	defer fasthttp.ReleaseRequest(req)
-	defer fasthttp.ReleaseResponse(resp)
+// newTemplate builds the request every Hit copies.
+func (h *FastHitter) newTemplate() *fasthttp.Request {
+	req := &fasthttp.Request{}
 	req.SetRequestURI(h.uri)
 	if h.host != "" {
 		req.UseHostHeader = true
@@ -191,6 +189,18 @@ func (h *FastHitter) Hit(ctx context.Context) Response {
 	if h.close {
 		req.SetConnectionClose()
 	}
+	return req
+}
+
+// Hit sends one request and reads the whole response.
+func (h *FastHitter) Hit(ctx context.Context) Response {
+	if ctx.Err() != nil {
+		return Response{Class: ClassCanceled}
+	}
+	req, resp := fasthttp.AcquireRequest(), fasthttp.AcquireResponse()
+	defer fasthttp.ReleaseRequest(req)
+	defer fasthttp.ReleaseResponse(resp)
+	h.template.CopyTo(req) // built once: no URI parsing or header building per request
 	start := time.Now()
 	err := h.client.DoTimeout(req, resp, h.timeout)
 	// Retry only what net/http retries: a request on a kept-alive connection
