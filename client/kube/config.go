@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 )
@@ -18,7 +17,7 @@ import (
 // client is the injected client, or one built from the kubeconfig, with the
 // namespace to use and the API server's address (for messages; empty when
 // injected). The error is the reason, ready for Unavailable.
-func (o *Observer) client(t Target) (kubernetes.Interface, string, string, error) {
+func (o *Observer) client(t Target) (Client, string, string, error) {
 	if o.set.client != nil {
 		ns := t.Namespace
 		if ns == "" {
@@ -50,7 +49,7 @@ func (o *Observer) client(t Target) (kubernetes.Interface, string, string, error
 	if rc.QPS == 0 && rc.Burst == 0 {
 		rc.QPS, rc.Burst = 20, 40
 	}
-	c, err := kubernetes.NewForConfig(rc)
+	c, err := newClient(rc)
 	if err != nil {
 		return nil, "", "", fmt.Errorf("cannot use the kubeconfig: %v", err)
 	}

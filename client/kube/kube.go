@@ -19,7 +19,6 @@ import (
 	"time"
 
 	"github.com/go-logr/logr"
-	"k8s.io/client-go/kubernetes"
 	"k8s.io/klog/v2"
 
 	"github.com/cloudperf/cloudperf/client/load"
@@ -58,7 +57,7 @@ const (
 type Option func(*settings)
 
 type settings struct {
-	client         kubernetes.Interface
+	client         Client
 	interval       time.Duration
 	connectTimeout time.Duration
 	maxEvents      int
@@ -71,7 +70,7 @@ type settings struct {
 // WithClient uses c instead of a client built from the kubeconfig (tests,
 // or a caller that has one); the namespace is then Target.Namespace or
 // "default".
-func WithClient(c kubernetes.Interface) Option { return func(s *settings) { s.client = c } }
+func WithClient(c Client) Option { return func(s *settings) { s.client = c } }
 
 // WithInterval sets the sampling interval (default 1 s).
 func WithInterval(d time.Duration) Option {

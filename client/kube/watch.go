@@ -18,10 +18,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/labels"
-	appsinformers "k8s.io/client-go/informers/apps/v1"
-	autoscalinginformers "k8s.io/client-go/informers/autoscaling/v2"
-	coreinformers "k8s.io/client-go/informers/core/v1"
-	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/cache"
 
 	"github.com/cloudperf/cloudperf/client/load"
@@ -49,7 +45,7 @@ type watcher struct {
 
 // connect checks access within the connect timeout (the Deployment, then a
 // one-item list of each watched kind) and builds the informers.
-func connect(ctx context.Context, o *Observer, client kubernetes.Interface, ns, host string, t Target) (*watcher, *connError) {
+func connect(ctx context.Context, o *Observer, client Client, ns, host string, t Target) (*watcher, *connError) {
 	deadline := time.Now().Add(o.set.connectTimeout)
 	cctx, cancel := context.WithDeadline(ctx, deadline)
 	defer cancel()
@@ -113,7 +109,7 @@ func connect(ctx context.Context, o *Observer, client kubernetes.Interface, ns, 
 		return nil, &connError{msg: fmt.Sprintf("the kubeconfig's user may get but not list and watch %s "+
 			"(it needs get, list and watch)", what), permanent: true}
 	}
-	w.dep = appsinformers.NewFilteredDeploymentInformer(client, ns, 0, cache.Indexers{}, depOpts)
+	w.dep = newInformer(client, client.AppsV1().Deployments(ns), &appsv1.Deployment{}, depOpts)
 
 	if ok, cerr = probe(func(lo metav1.ListOptions) error {
 		_, err := client.CoreV1().Pods(ns).List(cctx, lo)
@@ -121,7 +117,7 @@ func connect(ctx context.Context, o *Observer, client kubernetes.Interface, ns, 
 	}, podOpts, "pods in "+ns, false); cerr != nil {
 		return nil, cerr
 	} else if ok {
-		w.pods = coreinformers.NewFilteredPodInformer(client, ns, 0, cache.Indexers{}, podOpts)
+		w.pods = newInformer(client, client.CoreV1().Pods(ns), &corev1.Pod{}, podOpts)
 	}
 
 	if ok, cerr = probe(func(lo metav1.ListOptions) error {
@@ -130,7 +126,7 @@ func connect(ctx context.Context, o *Observer, client kubernetes.Interface, ns, 
 	}, hpaOpts, "horizontalpodautoscalers in "+ns, false); cerr != nil {
 		return nil, cerr
 	} else if ok {
-		w.hpas = autoscalinginformers.NewFilteredHorizontalPodAutoscalerInformer(client, ns, 0, cache.Indexers{}, hpaOpts)
+		w.hpas = newInformer(client, client.AutoscalingV2().HorizontalPodAutoscalers(ns), &autoscalingv2.HorizontalPodAutoscaler{}, hpaOpts)
 	}
 
 	if o.set.coreEvents {
@@ -140,7 +136,7 @@ func connect(ctx context.Context, o *Observer, client kubernetes.Interface, ns, 
 		}, evOpts, "events in "+ns, true); cerr != nil {
 			return nil, cerr
 		} else if ok {
-			w.events = coreinformers.NewFilteredEventInformer(client, ns, 0, cache.Indexers{}, evOpts)
+			w.events = newInformer(client, client.CoreV1().Events(ns), &corev1.Event{}, evOpts)
 		}
 	}
 	return w, nil
