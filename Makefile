@@ -7,7 +7,9 @@ TOOLS_BIN ?= $(or $(CLOUDPERF_TOOLS_DIR),$(or $(XDG_CACHE_HOME),$(HOME)/.cache)/
 export PATH := $(TOOLS_BIN):$(PATH)
 GOFILES = $(shell git ls-files '*.go' 2>/dev/null || find . -name '*.go')
 
-.PHONY: all test fmt-check vet build e2e tools bench clean
+BENCH_TOOLS ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/cloudperf/bench-tools
+
+.PHONY: all test fmt-check vet build e2e tools bench bench-tools clean
 
 all: build test
 
@@ -21,13 +23,24 @@ vet:
 	$(GO) vet ./...
 
 build:
-	$(GO) build -o bin/ ./app ./client
+	$(GO) build -trimpath -ldflags "-s -w" -o bin/ ./app ./client
 
 tools:
 	infra/e2e/tools/install.sh
 
 e2e: tools
 	$(GO) test -tags e2e -count=1 -v -timeout 30m ./infra/e2e/...
+
+# Benchmarks compare with other tools side by side and rewrite README.md's
+# Performance section; timings are never a pass/fail (BENCH_FLAGS=-quick).
+bench: bench-tools
+	$(GO) run ./client/bench -readme README.md $(BENCH_FLAGS)
+
+bench-tools:
+	@command -v wrk >/dev/null && command -v nginx >/dev/null && python3 -c 'import flask' 2>/dev/null || \
+		{ DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk nginx-light python3-flask >/dev/null; }
+	@test -x $(BENCH_TOOLS)/vegeta || GOBIN=$(BENCH_TOOLS) $(GO) install github.com/tsenart/vegeta/v12@v12.13.0
+	@test -x $(BENCH_TOOLS)/fortio || GOBIN=$(BENCH_TOOLS) $(GO) install fortio.org/fortio@v1.68.2
 
 clean:
 	rm -rf bin

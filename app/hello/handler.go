@@ -54,7 +54,7 @@ func newHelloWriter(host string, now func() time.Time) *helloWriter {
 func (hw *helloWriter) serve(w http.ResponseWriter, r *http.Request) int {
 	bp := hw.bufs.Get().(*[]byte)
 	b := append((*bp)[:0], hw.prefix...)
-	b = hw.now().UTC().AppendFormat(b, TimestampLayout)
+	b = appendTimestamp(b, hw.now())
 	b = append(b, hw.suffix...)
 
 	h := w.Header()
