@@ -175,8 +175,14 @@ func run(ctx context.Context, o *options, abort <-chan struct{}, stdout, stderr 
 	case summary.Requests > 0 && summary.OK == 0 && !summary.Interrupted:
 		return fail(ExitUnreachable, "%s", unreachableHint(target, summary))
 	}
+	return thresholdsVerdict(summary.Thresholds, fail)
+}
+
+// thresholdsVerdict is ExitOK, or ExitFailed with one line naming every
+// broken threshold and its actual value.
+func thresholdsVerdict(results []load.ThresholdResult, fail func(int, string, ...any) int) int {
 	var broken []string
-	for _, t := range summary.Thresholds {
+	for _, t := range results {
 		if !t.OK {
 			broken = append(broken, fmt.Sprintf("%s (actual %.3f%s)", t.Threshold, t.Actual, t.Unit))
 		}

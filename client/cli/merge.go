@@ -168,16 +168,7 @@ func mergeMain(args []string, stdout, stderr io.Writer) int {
 		}
 		return fail(ExitUnreachable, "no request succeeded in any of the %d runs (%d requests, most failed as %s)", merged.Merged.Runs, merged.Requests, top)
 	}
-	var broken []string
-	for _, t := range merged.Thresholds {
-		if !t.OK {
-			broken = append(broken, fmt.Sprintf("%s (actual %.3f%s)", t.Threshold, t.Actual, t.Unit))
-		}
-	}
-	if len(broken) > 0 {
-		return fail(ExitFailed, "threshold broken: %s", strings.Join(broken, "; "))
-	}
-	return ExitOK
+	return thresholdsVerdict(merged.Thresholds, fail)
 }
 
 // foundSummary is one summary read from the inputs, and where it was.
