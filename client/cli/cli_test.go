@@ -68,6 +68,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"--local", "--max-in-flight", "0"}, "--max-in-flight"},
 		{[]string{"--local", "--tick", "-1ms"}, "--tick"},
 		{[]string{"--local", "--tick", "often"}, "--tick"},
+		{[]string{"--local", "--conn-max-age", "-1s"}, "--conn-max-age"},
 		{[]string{"--local", "--warmup", "-1s"}, "--warmup"},
 		{[]string{"--local", "--warmup", "2000h"}, "--warmup"},
 		{[]string{"--local", "--duration", "2000h"}, "--duration"},

@@ -51,6 +51,7 @@ type options struct {
 	method      string
 	headers     headerList
 	engine      string
+	connMaxAge  time.Duration
 
 	// results
 	out        string
@@ -208,6 +209,7 @@ func newFlagSet(o *options, stdout io.Writer) *flag.FlagSet {
 	fs.BoolVar(&o.keepAlive, "keepalive", true, "reuse connections")
 	fs.BoolVar(&o.insecure, "insecure", false, "accept any TLS certificate (self-signed endpoints)")
 	fs.StringVar(&o.method, "method", "GET", "HTTP method")
+	fs.DurationVar(&o.connMaxAge, "conn-max-age", 30*time.Second, "reconnect kept-alive connections this old, so pods added by a scale-up get their share (fasthttp engine); 0: never")
 	fs.StringVar(&o.engine, "engine", "fasthttp", "HTTP client: fasthttp (lean, the default) or net/http (Go's standard client)")
 	fs.Var(&o.headers, "header", "extra request header \"Name: value\" (repeatable)")
 
@@ -332,6 +334,8 @@ func parseArgs(args []string, stdout io.Writer) (*options, error) {
 		return nil, usagef("--warmup must be from 0 to %v", load.MaxStageDuration)
 	case o.maxInFlight < 1:
 		return nil, usagef("--max-in-flight must be at least 1")
+	case o.connMaxAge < 0:
+		return nil, usagef("--conn-max-age must not be negative")
 	case o.engine != "fasthttp" && o.engine != "net/http":
 		return nil, usagef("--engine %q: want fasthttp or net/http", o.engine)
 	case o.format != "text" && o.format != "json":

@@ -285,7 +285,7 @@ type closingHitter interface {
 func newHitter(o *options, url string) (closingHitter, error) {
 	opts := load.HTTPOptions{
 		URL: url, Method: o.method, Header: o.header(), Timeout: o.timeout,
-		KeepAlive: o.keepAlive, MaxConns: o.maxInFlight, Insecure: o.insecure,
+		KeepAlive: o.keepAlive, MaxConns: o.maxInFlight, Insecure: o.insecure, MaxConnAge: o.connMaxAge,
 	}
 	if o.engine == "net/http" {
 		return load.NewHTTPHitter(opts)

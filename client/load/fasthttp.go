@@ -75,6 +75,7 @@ func NewFastHitter(o HTTPOptions) (*FastHitter, error) {
 		ReadTimeout:                   o.Timeout,
 		WriteTimeout:                  o.Timeout,
 		MaxIdleConnDuration:           90 * time.Second,
+		MaxConnDuration:               o.MaxConnAge,
 		NoDefaultUserAgentHeader:      true,
 		DisableHeaderNamesNormalizing: true,
 		DisablePathNormalizing:        true,

@@ -37,6 +37,10 @@ type HTTPOptions struct {
 	KeepAlive bool // reuse connections (the default for real clients)
 	MaxConns  int  // idle connections kept per host: the pool size
 	Insecure  bool // accept any TLS certificate (self-signed test endpoints)
+	// MaxConnAge closes a kept-alive connection once it is this old (at its
+	// next release, never mid-request), so load reaches pods a scale-up
+	// added; 0 keeps connections for as long as they work. fasthttp only.
+	MaxConnAge time.Duration
 }
 
 // HTTPHitter is a Hitter over net/http with HTTP/1.1, a bounded connection

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -193,6 +194,42 @@ func TestHostInterning(t *testing.T) {
 	for _, body := range []string{``, `{"host":`, `{"host":"unterminated`, `{"hostname":"x"}`} {
 		if got := hi.fromBody([]byte(body)); got != "" {
 			t.Errorf("fromBody(%q) = %q", body, got)
+		}
+	}
+}
+
+// A connection older than MaxConnAge is replaced, so a scaled-out Service's
+// new pods get new connections.
+func TestFastHitterMaxConnAge(t *testing.T) {
+	var mu sync.Mutex
+	remotes := map[string]bool{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		remotes[r.RemoteAddr] = true
+		mu.Unlock()
+	}))
+	defer srv.Close()
+	for _, tc := range []struct {
+		age  time.Duration
+		many bool
+	}{{0, false}, {50 * time.Millisecond, true}} {
+		clear(remotes)
+		h, err := NewFastHitter(HTTPOptions{URL: srv.URL, Timeout: time.Second, KeepAlive: true, MaxConns: 1, MaxConnAge: tc.age})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i < 20; i++ {
+			if r := h.Hit(context.Background()); r.Class != ClassOK {
+				t.Fatalf("hit: %+v", r)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		h.Close()
+		mu.Lock()
+		n := len(remotes)
+		mu.Unlock()
+		if (n > 1) != tc.many {
+			t.Errorf("MaxConnAge %v: %d connections over 200 ms", tc.age, n)
 		}
 	}
 }
