@@ -60,6 +60,11 @@ const (
 	KeyLoadgenImageBuild  = "loadgen.image.build"
 	KeyLoadgenImageName   = "loadgen.image.name"
 	KeyLoadgenImageRef    = "loadgen.image.ref"
+
+	KeyLoadgenCPURequest    = "loadgen.resources.cpuRequest"
+	KeyLoadgenCPULimit      = "loadgen.resources.cpuLimit"
+	KeyLoadgenMemoryRequest = "loadgen.resources.memoryRequest"
+	KeyLoadgenMemoryLimit   = "loadgen.resources.memoryLimit"
 )
 
 // Config is everything the program can be told. DefaultConfig fills it in;
@@ -115,6 +120,8 @@ type LoadgenConfig struct {
 	// program sets itself (target, rate, duration, output) are refused.
 	ExtraArgs []string
 	Image     LoadgenImageConfig
+	// Resources are each pod's requests and limits, checked like the app's.
+	Resources ResourcesConfig
 }
 
 // LoadgenImageConfig says where the client image comes from. A built one
@@ -164,8 +171,9 @@ type HPAConfig struct {
 	ScaleDownStabilizationSeconds int
 }
 
-// ResourcesConfig is the container's requests and limits, as Kubernetes
-// quantities ("100m", "64Mi").
+// ResourcesConfig is a container's requests and limits, as Kubernetes
+// quantities ("100m", "64Mi"): the app's (resources.*) or the load
+// generator's (loadgen.resources.*).
 type ResourcesConfig struct {
 	CPURequest    string
 	CPULimit      string
@@ -208,6 +216,15 @@ func DefaultConfig() Config {
 			Path:      "/",
 			ExtraArgs: []string{},
 			Image:     LoadgenImageConfig{Build: true, Name: "cloudperf-client"},
+			// Enough for the client at a few thousand requests per second; a
+			// generator short of CPU measures its own lag, so the request is
+			// generous and the limit a whole core.
+			Resources: ResourcesConfig{
+				CPURequest:    "250m",
+				CPULimit:      "1",
+				MemoryRequest: "64Mi",
+				MemoryLimit:   "256Mi",
+			},
 		},
 	}
 }

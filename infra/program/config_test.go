@@ -69,6 +69,10 @@ func TestLoadEveryKey(t *testing.T) {
 		"cloudperf:loadgen.image.build":               "true",
 		"cloudperf:loadgen.image.name":                "perf/client",
 		"cloudperf:loadgen.image.ref":                 "",
+		"cloudperf:loadgen.resources.cpuRequest":      "500m",
+		"cloudperf:loadgen.resources.cpuLimit":        "2",
+		"cloudperf:loadgen.resources.memoryRequest":   "128Mi",
+		"cloudperf:loadgen.resources.memoryLimit":     "512Mi",
 	}
 	got, err := load(mapSource(raw))
 	if err != nil {
@@ -97,6 +101,7 @@ func TestLoadEveryKey(t *testing.T) {
 			Parallelism: 4, Rate: 2500.5, Duration: 150 * time.Second, Path: "/?cpu=2ms",
 			ExtraArgs: []string{"--timeout", "2s"},
 			Image:     LoadgenImageConfig{Build: true, Name: "perf/client"},
+			Resources: ResourcesConfig{CPURequest: "500m", CPULimit: "2", MemoryRequest: "128Mi", MemoryLimit: "512Mi"},
 		},
 	}
 	if !reflect.DeepEqual(got, want) {
@@ -159,6 +164,46 @@ func TestLoadNamespaceLabels(t *testing.T) {
 	}
 }
 
+func TestLoadLoadgenResources(t *testing.T) {
+	// Each key sets its own field; the others keep their defaults.
+	for _, tc := range []struct {
+		key, v string
+		field  func(*Config) *string
+	}{
+		{KeyLoadgenCPURequest, "100m", func(c *Config) *string { return &c.Loadgen.Resources.CPURequest }},
+		{KeyLoadgenCPULimit, "1500m", func(c *Config) *string { return &c.Loadgen.Resources.CPULimit }},
+		{KeyLoadgenMemoryRequest, "100Mi", func(c *Config) *string { return &c.Loadgen.Resources.MemoryRequest }},
+		{KeyLoadgenMemoryLimit, "1Gi", func(c *Config) *string { return &c.Loadgen.Resources.MemoryLimit }},
+	} {
+		got, err := load(mapSource(map[string]string{qualified(tc.key): tc.v}))
+		if err != nil {
+			t.Errorf("%s=%q: %v", tc.key, tc.v, err)
+			continue
+		}
+		want := DefaultConfig()
+		*tc.field(&want) = tc.v
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s=%q: load =\n%+v\nwant\n%+v", tc.key, tc.v, got.Loadgen.Resources, want.Loadgen.Resources)
+		}
+	}
+
+	// A bad value fails the load, naming its key and not the app's.
+	for _, tc := range []struct{ key, v, want string }{
+		{KeyLoadgenCPURequest, "2", "cloudperf:loadgen.resources.cpuRequest (2) must not exceed cloudperf:loadgen.resources.cpuLimit (1)"},
+		{KeyLoadgenCPULimit, "1 core", `cloudperf:loadgen.resources.cpuLimit ("1 core") is not a Kubernetes quantity`},
+		{KeyLoadgenMemoryRequest, "0", `cloudperf:loadgen.resources.memoryRequest ("0") must be positive`},
+		{KeyLoadgenMemoryLimit, "", `cloudperf:loadgen.resources.memoryLimit ("") is not a Kubernetes quantity`},
+	} {
+		_, err := load(mapSource(map[string]string{qualified(tc.key): tc.v}))
+		switch {
+		case err == nil || !strings.Contains(err.Error(), tc.want):
+			t.Errorf("%s=%q: error %v, want %q", tc.key, tc.v, err, tc.want)
+		case strings.Contains(err.Error(), "cloudperf:resources."):
+			t.Errorf("%s=%q: error %q names the app's resources", tc.key, tc.v, err)
+		}
+	}
+}
+
 func TestLoadReportsEveryBadKey(t *testing.T) {
 	_, err := load(mapSource(map[string]string{
 		"cloudperf:replicas": "x",
@@ -195,6 +240,33 @@ func TestValidate(t *testing.T) {
 		{"memory request above limit", func(c *Config) { c.Resources.MemoryRequest = "1Gi" },
 			"cloudperf:resources.memoryRequest (1Gi) must not exceed cloudperf:resources.memoryLimit (64Mi)"},
 		{"memory limit zero", func(c *Config) { c.Resources.MemoryLimit = "0Mi" }, `cloudperf:resources.memoryLimit ("0Mi") must be positive`},
+		// The load generator's, checked the same way, whether or not it runs.
+		{"loadgen cpu request zero", func(c *Config) { c.Loadgen.Resources.CPURequest = "0" },
+			`cloudperf:loadgen.resources.cpuRequest ("0") must be positive`},
+		{"loadgen cpu request negative", func(c *Config) { c.Loadgen.Resources.CPURequest = "-250m" },
+			`cloudperf:loadgen.resources.cpuRequest ("-250m") must be positive`},
+		{"loadgen cpu request garbage", func(c *Config) { c.Loadgen.Resources.CPURequest = "lots" },
+			`cloudperf:loadgen.resources.cpuRequest ("lots") is not a Kubernetes quantity`},
+		{"loadgen cpu limit garbage", func(c *Config) { c.Loadgen.Resources.CPULimit = "1 core" },
+			`cloudperf:loadgen.resources.cpuLimit ("1 core") is not a Kubernetes quantity`},
+		{"loadgen cpu limit zero", func(c *Config) { c.Loadgen.Resources.CPULimit = "0m" },
+			`cloudperf:loadgen.resources.cpuLimit ("0m") must be positive`},
+		{"loadgen cpu request above limit", func(c *Config) { c.Loadgen.Resources.CPURequest = "1500m" },
+			"cloudperf:loadgen.resources.cpuRequest (1500m) must not exceed cloudperf:loadgen.resources.cpuLimit (1)"},
+		{"loadgen memory request garbage", func(c *Config) { c.Loadgen.Resources.MemoryRequest = "64 MB" },
+			`cloudperf:loadgen.resources.memoryRequest ("64 MB") is not a Kubernetes quantity`},
+		{"loadgen memory request negative", func(c *Config) { c.Loadgen.Resources.MemoryRequest = "-1Mi" },
+			`cloudperf:loadgen.resources.memoryRequest ("-1Mi") must be positive`},
+		{"loadgen memory limit empty", func(c *Config) { c.Loadgen.Resources.MemoryLimit = "" },
+			`cloudperf:loadgen.resources.memoryLimit ("") is not a Kubernetes quantity`},
+		{"loadgen memory limit zero", func(c *Config) { c.Loadgen.Resources.MemoryLimit = "0" },
+			`cloudperf:loadgen.resources.memoryLimit ("0") must be positive`},
+		{"loadgen memory request above limit", func(c *Config) { c.Loadgen.Resources.MemoryRequest = "1Gi" },
+			"cloudperf:loadgen.resources.memoryRequest (1Gi) must not exceed cloudperf:loadgen.resources.memoryLimit (256Mi)"},
+		{"loadgen memory request above limit, running", func(c *Config) {
+			c.Loadgen.Parallelism = 2
+			c.Loadgen.Resources.MemoryRequest, c.Loadgen.Resources.MemoryLimit = "512Mi", "128Mi"
+		}, "cloudperf:loadgen.resources.memoryRequest (512Mi) must not exceed cloudperf:loadgen.resources.memoryLimit (128Mi)"},
 		{"node port low", func(c *Config) { c.NodePort = 8080 }, "cloudperf:nodePort (8080) must be 0 (allocated by Kubernetes) or from 30000 to 32767"},
 		{"node port high", func(c *Config) { c.NodePort = 32768 }, "cloudperf:nodePort (32768)"},
 		{"node port negative", func(c *Config) { c.NodePort = -1 }, "cloudperf:nodePort (-1)"},
@@ -269,6 +341,15 @@ func TestValidateAccepts(t *testing.T) {
 			c.NamespaceLabels = map[string]string{"pod-security.kubernetes.io/enforce": "restricted"}
 		}},
 		{"request equals limit", func(c *Config) { c.Resources.CPURequest, c.Resources.CPULimit = "0.5", "500m" }},
+		{"loadgen request equals limit", func(c *Config) {
+			c.Loadgen.Parallelism = 2
+			c.Loadgen.Resources = ResourcesConfig{CPURequest: "2", CPULimit: "2000m", MemoryRequest: "1Gi", MemoryLimit: "1024Mi"}
+		}},
+		// The two containers' resources are independent: the load
+		// generator's request may exceed the app's limit.
+		{"loadgen above the app's limits", func(c *Config) {
+			c.Loadgen.Resources = ResourcesConfig{CPURequest: "4", CPULimit: "4", MemoryRequest: "2Gi", MemoryLimit: "4Gi"}
+		}},
 		{"one replica", func(c *Config) { c.Replicas, c.HPA.MinReplicas, c.HPA.MaxReplicas = 1, 1, 1 }},
 		{"no drain", func(c *Config) { c.DrainDelay, c.GracePeriod = 0, 0 }},
 		{"max work", func(c *Config) { c.WorkCPU, c.WorkDelay = time.Second, 10*time.Second }},
@@ -280,6 +361,33 @@ func TestValidateAccepts(t *testing.T) {
 				t.Error(err)
 			}
 		})
+	}
+}
+
+// The app's and the load generator's resources are checked alike, each
+// error naming its own keys only.
+func TestValidateResourcesNameTheirOwnKeys(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.Resources.MemoryRequest = "1Gi"
+	err := cfg.Validate()
+	if err == nil || strings.Contains(err.Error(), "loadgen") {
+		t.Errorf("app memory request above limit: error %v, want one not naming loadgen keys", err)
+	}
+
+	cfg = DefaultConfig()
+	cfg.Loadgen.Resources.MemoryRequest = "1Gi"
+	err = cfg.Validate()
+	if err == nil || strings.Contains(err.Error(), "cloudperf:resources.") {
+		t.Errorf("loadgen memory request above limit: error %v, want one not naming the app's keys", err)
+	}
+
+	// Both bad at once: both reported.
+	cfg.Resources.CPURequest = "x"
+	err = cfg.Validate()
+	for _, want := range []string{"cloudperf:loadgen.resources.memoryRequest (1Gi)", `cloudperf:resources.cpuRequest ("x")`} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error %v does not contain %q", err, want)
+		}
 	}
 }
 

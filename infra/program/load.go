@@ -69,6 +69,10 @@ func load(get func(key string) (string, bool)) (Config, error) {
 	r.bool(KeyLoadgenImageBuild, &cfg.Loadgen.Image.Build)
 	r.str(KeyLoadgenImageName, &cfg.Loadgen.Image.Name)
 	r.str(KeyLoadgenImageRef, &cfg.Loadgen.Image.Ref)
+	r.str(KeyLoadgenCPURequest, &cfg.Loadgen.Resources.CPURequest)
+	r.str(KeyLoadgenCPULimit, &cfg.Loadgen.Resources.CPULimit)
+	r.str(KeyLoadgenMemoryRequest, &cfg.Loadgen.Resources.MemoryRequest)
+	r.str(KeyLoadgenMemoryLimit, &cfg.Loadgen.Resources.MemoryLimit)
 
 	if len(r.errs) > 0 {
 		return cfg, errors.Join(r.errs...)

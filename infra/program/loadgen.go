@@ -61,6 +61,8 @@ func (lg LoadgenConfig) problems(app ImageConfig) []error {
 	if lg.Duration <= 0 || lg.Duration > maxLoadgenDuration {
 		add("%s (%v) must be above 0 and at most %v", k(KeyLoadgenDuration), lg.Duration, maxLoadgenDuration)
 	}
+	// Checked like the app's resources, whether or not the Job runs.
+	errs = append(errs, checkResources(lg.Resources, KeyLoadgenCPURequest, KeyLoadgenCPULimit, KeyLoadgenMemoryRequest, KeyLoadgenMemoryLimit)...)
 	if !lg.Enabled() {
 		return errs
 	}
@@ -223,14 +225,8 @@ func newLoadgen(ctx *pulumi.Context, cfg Config, ns pulumi.StringOutput, dep *ap
 						Image:           img.Ref,
 						ImagePullPolicy: pulumi.String("IfNotPresent"),
 						Args:            loadgenArgs(cfg, target),
-						// Enough for the client at a few thousand requests
-						// per second; a generator short of CPU measures its
-						// own lag, so requests are generous and the limit is
-						// a whole core.
-						Resources: &corev1.ResourceRequirementsArgs{
-							Requests: pulumi.StringMap{"cpu": pulumi.String("250m"), "memory": pulumi.String("64Mi")},
-							Limits:   pulumi.StringMap{"cpu": pulumi.String("1"), "memory": pulumi.String("256Mi")},
-						},
+						// loadgen.resources.* (defaults in DefaultConfig).
+						Resources:       containerResources(lg.Resources),
 						SecurityContext: containerSecurityContext(),
 					}},
 				},

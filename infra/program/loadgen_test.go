@@ -23,6 +23,7 @@ func loadgenConfig() Config {
 		Parallelism: 4, Rate: 1000, Duration: 2 * time.Minute, Path: "/?cpu=2ms",
 		ExtraArgs: []string{"--timeout", "2s"},
 		Image:     LoadgenImageConfig{Ref: testClientRef},
+		Resources: DefaultConfig().Loadgen.Resources,
 	}
 	return cfg
 }
@@ -99,6 +100,7 @@ func TestLoadgenJob(t *testing.T) {
 		"--no-observe",
 		"--timeout", "2s",
 	})
+	// The defaults of loadgen.resources.*.
 	eq(t, "resources", get(t, c, "resources"), map[string]any{
 		"requests": map[string]any{"cpu": "250m", "memory": "64Mi"},
 		"limits":   map[string]any{"cpu": "1", "memory": "256Mi"},
@@ -126,6 +128,69 @@ func TestLoadgenJob(t *testing.T) {
 	for _, want := range []string{"kubernetes:apps/v1:Deployment::cloudperf", "kubernetes:core/v1:Service::cloudperf"} {
 		if !strings.Contains(deps, want) {
 			t.Errorf("the Job does not depend on %s (dependencies %v)", want, job.Dependencies)
+		}
+	}
+}
+
+func TestLoadgenJobResources(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		res  ResourcesConfig
+	}{
+		{"defaults", DefaultConfig().Loadgen.Resources},
+		{"bigger", ResourcesConfig{CPURequest: "2", CPULimit: "4", MemoryRequest: "512Mi", MemoryLimit: "1Gi"}},
+		{"request equals limit", ResourcesConfig{CPURequest: "500m", CPULimit: "500m", MemoryRequest: "128Mi", MemoryLimit: "128Mi"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := loadgenConfig()
+			cfg.Loadgen.Resources = tc.res
+			m, _ := mustDeploy(t, cfg)
+			c := get(t, m.only(t, typeJob).Inputs, "spec", "template", "spec", "containers", 0)
+			eq(t, "loadgen resources", get(t, c, "resources"), map[string]any{
+				"requests": map[string]any{"cpu": tc.res.CPURequest, "memory": tc.res.MemoryRequest},
+				"limits":   map[string]any{"cpu": tc.res.CPULimit, "memory": tc.res.MemoryLimit},
+			})
+			// The app's own stay resources.*.
+			app := get(t, m.only(t, typeDeployment).Inputs, "spec", "template", "spec", "containers", 0, "resources")
+			eq(t, "app resources", app, map[string]any{
+				"requests": map[string]any{"cpu": "100m", "memory": "32Mi"},
+				"limits":   map[string]any{"cpu": "500m", "memory": "64Mi"},
+			})
+		})
+	}
+}
+
+// From the stack's config to the registered Job, through Load.
+func TestRunLoadgenResourcesFromConfig(t *testing.T) {
+	config := map[string]string{
+		"cloudperf:loadgen.parallelism":             "2",
+		"cloudperf:loadgen.image.build":             "false",
+		"cloudperf:loadgen.image.ref":               testClientRef,
+		"cloudperf:loadgen.resources.cpuRequest":    "750m",
+		"cloudperf:loadgen.resources.memoryLimit":   "384Mi",
+		"cloudperf:loadgen.resources.memoryRequest": "96Mi",
+	}
+	for k, v := range givenImage {
+		config[k] = v
+	}
+	m, _, err := run(t, config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eq(t, "resources", get(t, m.only(t, typeJob).Inputs, "spec", "template", "spec", "containers", 0, "resources"), map[string]any{
+		"requests": map[string]any{"cpu": "750m", "memory": "96Mi"},
+		"limits":   map[string]any{"cpu": "1", "memory": "384Mi"}, // cpuLimit unset: the default
+	})
+
+	// A request above its limit fails before anything is registered.
+	config["cloudperf:loadgen.resources.cpuRequest"] = "2"
+	m, _, err = run(t, config)
+	if err == nil || !strings.Contains(err.Error(), "cloudperf:loadgen.resources.cpuRequest (2) must not exceed cloudperf:loadgen.resources.cpuLimit (1)") {
+		t.Fatalf("error %v", err)
+	}
+	for _, typ := range m.types() {
+		if strings.HasPrefix(typ, "kubernetes:") || strings.HasPrefix(typ, "docker:") {
+			t.Errorf("registered %s despite invalid config", typ)
 		}
 	}
 }
@@ -289,6 +354,12 @@ func TestLoadgenValidation(t *testing.T) {
 		{"build and ref", func(l *LoadgenConfig) { l.Image.Build, l.Image.Name = true, "c" }, "cloudperf:loadgen.image.ref (\"" + testClientRef + "\") is only used"},
 		{"bad name", func(l *LoadgenConfig) { l.Image = LoadgenImageConfig{Build: true, Name: "Client:1"} }, "cloudperf:loadgen.image.name"},
 		{"no name", func(l *LoadgenConfig) { l.Image = LoadgenImageConfig{Build: true} }, "cloudperf:loadgen.image.name must not be empty"},
+		{"cpu request above limit", func(l *LoadgenConfig) { l.Resources.CPURequest = "2" },
+			"cloudperf:loadgen.resources.cpuRequest (2) must not exceed cloudperf:loadgen.resources.cpuLimit (1)"},
+		{"memory limit garbage", func(l *LoadgenConfig) { l.Resources.MemoryLimit = "lots" },
+			`cloudperf:loadgen.resources.memoryLimit ("lots") is not a Kubernetes quantity`},
+		{"memory limit garbage, off", func(l *LoadgenConfig) { l.Parallelism, l.Resources.MemoryLimit = 0, "lots" },
+			`cloudperf:loadgen.resources.memoryLimit ("lots")`},
 	} {
 		cfg := loadgenConfig()
 		tc.mutate(&cfg.Loadgen)

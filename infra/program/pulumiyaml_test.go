@@ -111,6 +111,35 @@ func TestPulumiYAMLDefaultsAreDefaultConfig(t *testing.T) {
 	}
 }
 
+// The containers' resources, the app's and the load generator's: each key
+// declared as a string (a quantity, "1" included) with DefaultConfig's value.
+func TestPulumiYAMLResources(t *testing.T) {
+	proj := loadProject(t)
+	def := DefaultConfig()
+	for key, want := range map[string]string{
+		KeyCPURequest:           def.Resources.CPURequest,
+		KeyCPULimit:             def.Resources.CPULimit,
+		KeyMemoryRequest:        def.Resources.MemoryRequest,
+		KeyMemoryLimit:          def.Resources.MemoryLimit,
+		KeyLoadgenCPURequest:    def.Loadgen.Resources.CPURequest,
+		KeyLoadgenCPULimit:      def.Loadgen.Resources.CPULimit,
+		KeyLoadgenMemoryRequest: def.Loadgen.Resources.MemoryRequest,
+		KeyLoadgenMemoryLimit:   def.Loadgen.Resources.MemoryLimit,
+	} {
+		ct, ok := proj.Config[key]
+		if !ok {
+			t.Errorf("Pulumi.yaml does not declare %s", key)
+			continue
+		}
+		if ct.TypeName() != "string" {
+			t.Errorf("%s: type %s, want string", key, ct.TypeName())
+		}
+		if got, ok := ct.Default.(string); !ok || got != want {
+			t.Errorf("%s: default %#v, want %q", key, ct.Default, want)
+		}
+	}
+}
+
 func TestPulumiDevStack(t *testing.T) {
 	proj := loadProject(t)
 	sink := diag.DefaultSink(io.Discard, io.Discard, diag.FormatOptions{Color: colors.Never})

@@ -131,10 +131,8 @@ func (cfg Config) Validate() error {
 		add("%s (%d) must be from 0 to 3600", k(KeyScaleDownStabilizationSecs), hpa.ScaleDownStabilizationSeconds)
 	}
 
-	// Resources: both parse, are positive, request <= limit.
-	res := cfg.Resources
-	errs = append(errs, checkQuantities(KeyCPURequest, res.CPURequest, KeyCPULimit, res.CPULimit)...)
-	errs = append(errs, checkQuantities(KeyMemoryRequest, res.MemoryRequest, KeyMemoryLimit, res.MemoryLimit)...)
+	// The app's resources (the load generator's are checked alike, below).
+	errs = append(errs, checkResources(cfg.Resources, KeyCPURequest, KeyCPULimit, KeyMemoryRequest, KeyMemoryLimit)...)
 
 	// Network.
 	if cfg.Port < 1 || cfg.Port > 65535 {
@@ -164,6 +162,14 @@ func (cfg Config) Validate() error {
 	// The in-cluster load generator (loadgen.go).
 	errs = append(errs, cfg.Loadgen.problems(cfg.Image)...)
 	return errors.Join(errs...)
+}
+
+// checkResources checks a container's requests and limits, res, read from
+// the four keys given: each parses and is positive, and each request is not
+// above its limit. Every error names its key.
+func checkResources(res ResourcesConfig, cpuRequestKey, cpuLimitKey, memoryRequestKey, memoryLimitKey string) []error {
+	errs := checkQuantities(cpuRequestKey, res.CPURequest, cpuLimitKey, res.CPULimit)
+	return append(errs, checkQuantities(memoryRequestKey, res.MemoryRequest, memoryLimitKey, res.MemoryLimit)...)
 }
 
 // checkQuantities parses a request and its limit: both positive, request

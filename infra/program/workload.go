@@ -90,7 +90,6 @@ func containerSecurityContext() *corev1.SecurityContextArgs {
 // minReplicas/maxReplicas are the knobs after creation.
 func newDeployment(ctx *pulumi.Context, cfg Config, ns pulumi.StringInput, img *image) (*appsv1.Deployment, error) {
 	labels := pulumi.ToStringMap(resourceLabels(ctx))
-	res := cfg.Resources
 	probe := func(path string, period, failures int) *corev1.ProbeArgs {
 		return &corev1.ProbeArgs{
 			HttpGet: &corev1.HTTPGetActionArgs{
@@ -111,11 +110,8 @@ func newDeployment(ctx *pulumi.Context, cfg Config, ns pulumi.StringInput, img *
 			ContainerPort: pulumi.Int(cfg.Port),
 			Protocol:      pulumi.String("TCP"),
 		}},
-		Env: appEnv(cfg),
-		Resources: &corev1.ResourceRequirementsArgs{
-			Requests: pulumi.StringMap{"cpu": pulumi.String(res.CPURequest), "memory": pulumi.String(res.MemoryRequest)},
-			Limits:   pulumi.StringMap{"cpu": pulumi.String(res.CPULimit), "memory": pulumi.String(res.MemoryLimit)},
-		},
+		Env:       appEnv(cfg),
+		Resources: containerResources(cfg.Resources),
 		// Out of the Service within 2 failed checks 2s apart.
 		ReadinessProbe:  probe("/readyz", 2, 2),
 		LivenessProbe:   probe("/healthz", 10, 3),
@@ -146,4 +142,13 @@ func newDeployment(ctx *pulumi.Context, cfg Config, ns pulumi.StringInput, img *
 			},
 		},
 	}, pulumi.IgnoreChanges([]string{"spec.replicas"}))
+}
+
+// containerResources are a container's requests and limits: the app's
+// (resources.*) or the load generator's (loadgen.resources.*).
+func containerResources(res ResourcesConfig) *corev1.ResourceRequirementsArgs {
+	return &corev1.ResourceRequirementsArgs{
+		Requests: pulumi.StringMap{"cpu": pulumi.String(res.CPURequest), "memory": pulumi.String(res.MemoryRequest)},
+		Limits:   pulumi.StringMap{"cpu": pulumi.String(res.CPULimit), "memory": pulumi.String(res.MemoryLimit)},
+	}
 }
