@@ -209,7 +209,7 @@ func newFlagSet(o *options, stdout io.Writer) *flag.FlagSet {
 	fs.BoolVar(&o.keepAlive, "keepalive", true, "reuse connections")
 	fs.BoolVar(&o.insecure, "insecure", false, "accept any TLS certificate (self-signed endpoints)")
 	fs.StringVar(&o.method, "method", "GET", "HTTP method")
-	fs.DurationVar(&o.connMaxAge, "conn-max-age", 30*time.Second, "reconnect kept-alive connections this old, so pods added by a scale-up get their share (fasthttp engine); 0: never")
+	fs.DurationVar(&o.connMaxAge, "conn-max-age", 30*time.Second, "reconnect kept-alive connections this old, so pods added by a scale-up get their share; 0: never")
 	fs.StringVar(&o.engine, "engine", "fasthttp", "HTTP client: fasthttp (lean, the default) or net/http (Go's standard client)")
 	fs.Var(&o.headers, "header", "extra request header \"Name: value\" (repeatable)")
 

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
 	"sync"
 	"time"
@@ -39,18 +40,19 @@ type HTTPOptions struct {
 	Insecure  bool // accept any TLS certificate (self-signed test endpoints)
 	// MaxConnAge closes a kept-alive connection once it is this old (at its
 	// next release, never mid-request), so load reaches pods a scale-up
-	// added; 0 keeps connections for as long as they work. fasthttp only.
+	// added; 0 keeps connections for as long as they work.
 	MaxConnAge time.Duration
 }
 
 // HTTPHitter is a Hitter over net/http with HTTP/1.1, a bounded connection
 // pool, no redirects followed, and the response's "host" read from its body.
 type HTTPHitter struct {
-	client   *http.Client
-	request  *http.Request
-	timeout  time.Duration
-	hosts    hostInterner
-	bodyBufs sync.Pool
+	client     *http.Client
+	request    *http.Request
+	timeout    time.Duration
+	maxConnAge time.Duration
+	hosts      hostInterner
+	bodyBufs   sync.Pool
 }
 
 // NewHTTPHitter validates the URL and builds the client.
@@ -87,7 +89,7 @@ func NewHTTPHitter(o HTTPOptions) (*HTTPHitter, error) {
 	dialer := &net.Dialer{Timeout: o.Timeout, KeepAlive: 30 * time.Second}
 	transport := &http.Transport{
 		Proxy:                 nil, // load goes straight to the target, never through a proxy
-		DialContext:           dialer.DialContext,
+		DialContext:           dialWithBirth(dialer, o.MaxConnAge),
 		MaxIdleConns:          o.MaxConns,
 		MaxIdleConnsPerHost:   o.MaxConns,
 		IdleConnTimeout:       90 * time.Second,
@@ -104,11 +106,44 @@ func NewHTTPHitter(o HTTPOptions) (*HTTPHitter, error) {
 			Timeout:       o.Timeout,
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		},
-		request: req,
-		timeout: o.Timeout,
+		request:    req,
+		timeout:    o.Timeout,
+		maxConnAge: o.MaxConnAge,
 	}
 	h.bodyBufs.New = func() any { b := make([]byte, 4096); return &b }
 	return h, nil
+}
+
+// bornConn is a connection that knows when it was dialled.
+type bornConn struct {
+	net.Conn
+	born time.Time
+}
+
+// dialWithBirth dials through d, marking connections with their birth when
+// they are to be retired at maxAge.
+func dialWithBirth(d *net.Dialer, maxAge time.Duration) func(context.Context, string, string) (net.Conn, error) {
+	if maxAge <= 0 {
+		return d.DialContext
+	}
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		c, err := d.DialContext(ctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		return &bornConn{Conn: c, born: time.Now()}, nil
+	}
+}
+
+// connAge is how long ago c (or, for TLS, the connection under it) was dialled; 0 if unknown.
+func connAge(c net.Conn) time.Duration {
+	if tc, ok := c.(*tls.Conn); ok {
+		c = tc.NetConn()
+	}
+	if bc, ok := c.(*bornConn); ok {
+		return time.Since(bc.born)
+	}
+	return 0
 }
 
 // ParseTargetURL accepts an absolute http or https URL with a host.
@@ -134,11 +169,23 @@ func (h *HTTPHitter) Close() { h.client.CloseIdleConnections() }
 
 // Hit sends one request and reads the whole response body.
 func (h *HTTPHitter) Hit(ctx context.Context) Response {
+	var conn net.Conn
+	if h.maxConnAge > 0 {
+		ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{GotConn: func(i httptrace.GotConnInfo) { conn = i.Conn }})
+	}
 	resp, err := h.client.Do(h.request.WithContext(ctx))
 	if err != nil {
 		return Response{Class: Classify(err)}
 	}
-	defer resp.Body.Close()
+	defer func() {
+		resp.Body.Close()
+		// Retired after its answer is read: the Transport drops the closed
+		// connection from its pool (a request that picked it up in between
+		// is retried on a new one, as for any connection the server closed).
+		if conn != nil && connAge(conn) > h.maxConnAge {
+			conn.Close()
+		}
+	}()
 	r := Response{Status: resp.StatusCode, Class: ClassOK}
 	if resp.StatusCode >= 400 {
 		r.Class = ClassHTTP
