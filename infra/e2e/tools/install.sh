@@ -89,7 +89,11 @@ if want pulumi-resource-kubernetes "v$PROVIDER_VERSION"; then
   work=$cache/work/kubernetes-provider
   rm -rf "$work" && mkdir -p "$work"
   cp "$here/kubernetes-provider/go.mod" "$here/kubernetes-provider/go.sum" "$work/"
-  src=$(cd "$work" && go list -m -f '{{.Dir}}' github.com/pulumi/pulumi-kubernetes/provider/v4)/cmd/pulumi-resource-kubernetes
+  # go list -m reports no Dir until the module is in the module cache.
+  src=$(cd "$work" && go mod download github.com/pulumi/pulumi-kubernetes/provider/v4 &&
+    go list -m -f '{{.Dir}}' github.com/pulumi/pulumi-kubernetes/provider/v4)
+  [ -n "$src" ] || { log "cannot find the pulumi-kubernetes provider module's source"; exit 1; }
+  src=$src/cmd/pulumi-resource-kubernetes
   cp "$src"/main.go "$src"/generate.go "$src"/schema.json "$src"/terraform-mapping.json "$work/"
   chmod u+w "$work"/*
   (cd "$work" && VERSION=$PROVIDER_VERSION go run ./generate.go)
