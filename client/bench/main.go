@@ -8,7 +8,7 @@
 // sched_autogroup on). Timings on a shared machine are noisy: each figure is
 // the median of several runs, and the goals are ratios, never absolute times.
 //
-//	go run ./client/bench            # the full run (about 25 minutes)
+//	go run ./client/bench            # the full run (about 30 minutes)
 //	go run ./client/bench -quick     # shorter runs (about 6 minutes)
 //
 // `make bench` installs what it needs (vegeta v12.13.0 and fortio v1.68.2 from
@@ -104,6 +104,7 @@ type bench struct {
 	vegeta, fortio    string
 	reps              int
 	shortRun, longRun time.Duration
+	cpuRun            time.Duration // long enough that start-up (the client's ≈ 50 ms of package init, fortio's ≈ 20 ms) is ≤ 1% of a run
 	procs             []*exec.Cmd
 }
 
@@ -112,10 +113,10 @@ func newBench() (*bench, error) {
 	if err != nil {
 		return nil, err
 	}
-	b := &bench{dir: dir, reps: 5, shortRun: 5 * time.Second, longRun: 60 * time.Second,
+	b := &bench{dir: dir, reps: 5, shortRun: 5 * time.Second, longRun: 60 * time.Second, cpuRun: 15 * time.Second,
 		vegeta: filepath.Join(*toolsDir, "vegeta"), fortio: filepath.Join(*toolsDir, "fortio")}
 	if *quick {
-		b.reps, b.shortRun, b.longRun = 1, 3*time.Second, 10*time.Second
+		b.reps, b.shortRun, b.longRun, b.cpuRun = 1, 3*time.Second, 10*time.Second, 5*time.Second
 		if r := os.Getenv("BENCH_REPS"); r != "" {
 			b.reps, _ = strconv.Atoi(r)
 		}
@@ -409,7 +410,7 @@ func (b *bench) cpuPer1k(url string) []row {
 		vals := map[string][]float64{}
 		for i := 0; i < b.reps; i++ { // interleaved, so drifts in the machine hit every tool alike
 			for _, tool := range generators {
-				r, err := b.load(tool, url, rate, b.shortRun)
+				r, err := b.load(tool, url, rate, b.cpuRun)
 				if err != nil || r.requests == 0 {
 					log.Printf("cpu %s at %v: %v", tool, rate, err)
 					continue
@@ -491,40 +492,52 @@ func (b *bench) latencyAgreement() []row {
 }
 
 // service compares the app with nginx serving a fixed JSON reply and with the
-// seed's Flask app, closed loop with wrk -t1 -c50.
+// seed's Flask app, closed loop with wrk -t1 -c50. The three run side by side
+// and the runs are interleaved, so a drift in the machine hits each alike.
 func (b *bench) service() []row {
-	rps := map[string]float64{}
 	servers := []struct {
 		name  string
 		start func(addr string) (func(), error)
+		url   string
+		vals  []float64
 	}{
-		{"app", func(addr string) (func(), error) { return b.serve(addr, b.app, "-addr", addr, "-log-format", "text") }},
-		{"nginx", b.nginx},
-		{"flask", b.flask},
+		{name: "app", start: func(addr string) (func(), error) { return b.serve(addr, b.app, "-addr", addr, "-log-format", "text") }},
+		{name: "nginx", start: b.nginx},
+		{name: "flask", start: b.flask},
 	}
-	for _, s := range servers {
+	for i := range servers {
+		s := &servers[i]
 		addr := "127.0.0.1:" + strconv.Itoa(freePort())
 		stop, err := s.start(addr)
 		if err != nil {
 			log.Printf("service %s: %v", s.name, err)
 			continue
 		}
-		_, _ = gen(time.Minute, "wrk", "-t1", "-c50", "-d1s", "http://"+addr+"/")
-		var vals []float64
-		for i := 0; i < b.reps; i++ {
-			r, err := gen(time.Minute+b.shortRun, "wrk", "-t1", "-c50", "-d"+strconv.Itoa(int(b.shortRun.Seconds()))+"s", "http://"+addr+"/")
+		defer stop()
+		s.url = "http://" + addr + "/"
+		_, _ = gen(time.Minute, "wrk", "-t1", "-c50", "-d1s", s.url) // warm up
+	}
+	for i := 0; i < b.reps; i++ {
+		for j := range servers {
+			s := &servers[j]
+			if s.url == "" {
+				continue
+			}
+			r, err := gen(time.Minute+b.shortRun, "wrk", "-t1", "-c50", "-d"+strconv.Itoa(int(b.shortRun.Seconds()))+"s", s.url)
 			if err != nil {
 				log.Printf("wrk %s: %v", s.name, err)
 				continue
 			}
 			if m := wrkRate.FindSubmatch(r.out); m != nil {
 				v, _ := strconv.ParseFloat(string(m[1]), 64)
-				vals = append(vals, v)
+				log.Printf("service %-5s %.0f req/s (wrk -t1 -c50)", s.name, v)
+				s.vals = append(s.vals, v)
 			}
 		}
-		rps[s.name] = median(vals)
-		log.Printf("service %-5s %.0f req/s (wrk -t1 -c50)", s.name, rps[s.name])
-		stop()
+	}
+	rps := map[string]float64{}
+	for _, s := range servers {
+		rps[s.name] = median(s.vals)
 	}
 	return []row{
 		{"5. service, closed loop (wrk -t1 -c50)", "app · nginx · Flask dev", fmt.Sprintf("%.0f · %.0f · %.0f req/s", rps["app"], rps["nginx"], rps["flask"]), "", ""},
@@ -599,8 +612,8 @@ func freePort() int {
 
 func render(rows []row, b *bench) string {
 	var sb strings.Builder
-	fmt.Fprintf(&sb, "Measured %s on %s (%s), server on CPU %s, generators on CPU %s; medians of %d; %v runs.\n\n",
-		time.Now().UTC().Format("2006-01-02"), machine(), goVersion(), serverCPU, genCPU, b.reps, b.shortRun)
+	fmt.Fprintf(&sb, "Measured %s on %s (%s), server on CPU %s, generators on CPU %s; medians of %d; %v runs (CPU: %v).\n\n",
+		time.Now().UTC().Format("2006-01-02"), machine(), goVersion(), serverCPU, genCPU, b.reps, b.shortRun, b.cpuRun)
 	sb.WriteString("| | measure | value | goal | |\n|---|---|---|---|---|\n")
 	for _, r := range rows {
 		fmt.Fprintf(&sb, "| %s | %s | %s | %s | %s |\n", r.section, r.measure, r.value, r.goal, r.verdict)

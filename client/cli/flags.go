@@ -204,7 +204,7 @@ func newFlagSet(o *options, stdout io.Writer) *flag.FlagSet {
 			err = errors.New("must be from 0 to 1s")
 		}
 		return err
-	}}, "tick", "group requests due within a tick into one wake-up, intended at the tick's end (saves generator CPU at high rates); 0: each at its exact time; auto: 0 up to 1000/s, then ~10 requests a tick, ≤ 2ms")
+	}}, "tick", "group requests due within a tick into one wake-up, intended at the tick's end (saves generator CPU at high rates); 0: each at its exact time; auto: 0 up to 1000/s, then 2ms")
 	fs.IntVar(&o.maxInFlight, "max-in-flight", load.DefaultMaxInFlight, "async: most requests outstanding at once; a request due when this many are out waits, and its latency counts the wait")
 	fs.BoolVar(&o.keepAlive, "keepalive", true, "reuse connections")
 	fs.BoolVar(&o.insecure, "insecure", false, "accept any TLS certificate (self-signed endpoints)")
