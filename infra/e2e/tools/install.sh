@@ -7,7 +7,11 @@
 #   infra/e2e/tools/install.sh            build what is missing, print the bin dir
 #   infra/e2e/tools/install.sh --check    exit 1 if anything is missing
 #
-# Cold on 2 cores: about 40 minutes, 6 GB peak memory, 8 GB of build cache.
+# Cold on 2 cores (empty module and build caches): about 31 minutes — etcd 1.3,
+# kube-apiserver 5, controller-manager 1.2, scheduler 0.1, kwok 1.6,
+# metrics-server 3, pulumi 6, the Kubernetes provider 12 — 6 GB peak memory,
+# 3.3 GB of modules and 11 GB of build cache.
+# Warm: a check of what is there.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
