@@ -87,7 +87,15 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (Co
 		}
 		fs.DurationVar(d.dst, d.name, def, d.usage+" ["+d.env+"]")
 	}
-	fs.IntVar(&cfg.MaxHeaderBytes, "max-header-bytes", cfg.MaxHeaderBytes, "largest request header accepted")
+	maxHeader := cfg.MaxHeaderBytes
+	if v := getenv("MAX_HEADER_BYTES"); v != "" {
+		n, err := strconv.Atoi(v)
+		if (err != nil || n < 0) && envErr == nil {
+			envErr = fmt.Errorf("environment MAX_HEADER_BYTES=%q is not a byte count like 16384", v)
+		}
+		maxHeader = n
+	}
+	fs.IntVar(&cfg.MaxHeaderBytes, "max-header-bytes", maxHeader, "largest request header accepted [MAX_HEADER_BYTES]")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			usage()

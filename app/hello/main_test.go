@@ -31,6 +31,8 @@ func TestMainUsageErrors(t *testing.T) {
 		{"GRACE_PERIOD not a duration", nil, map[string]string{"GRACE_PERIOD": "10"}, "GRACE_PERIOD"},
 		{"WORK_CPU too long", nil, map[string]string{"WORK_CPU": "2s"}, "cpu 2s outside"},
 		{"LOG_FORMAT yaml", nil, map[string]string{"LOG_FORMAT": "yaml"}, `"yaml"`},
+		{"MAX_HEADER_BYTES not a number", nil, map[string]string{"MAX_HEADER_BYTES": "16k"}, `MAX_HEADER_BYTES="16k"`},
+		{"MAX_HEADER_BYTES negative", nil, map[string]string{"MAX_HEADER_BYTES": "-1"}, `MAX_HEADER_BYTES="-1"`},
 		// A bad environment value is reported even when a flag overrides it.
 		{"bad env under a flag", []string{"-drain-delay", "1s"}, map[string]string{"DRAIN_DELAY": "xyz"}, "DRAIN_DELAY"},
 	}
@@ -59,7 +61,7 @@ func TestMainHelp(t *testing.T) {
 		if code := Main([]string{arg}, func(string) string { return "" }, &stderr); code != 0 {
 			t.Errorf("%s: exit %d, want 0", arg, code)
 		}
-		for _, want := range []string{"-addr", "-drain-delay", "DRAIN_DELAY", "-grace-period", "-log-format"} {
+		for _, want := range []string{"-addr", "-drain-delay", "DRAIN_DELAY", "-grace-period", "-log-format", "MAX_HEADER_BYTES"} {
 			if !strings.Contains(stderr.String(), want) {
 				t.Errorf("%s: usage does not mention %s:\n%s", arg, want, stderr.String())
 			}
@@ -96,6 +98,7 @@ func TestParseFlagsEnvironment(t *testing.T) {
 	env := map[string]string{
 		"PORT": "8080", "DRAIN_DELAY": "3s", "GRACE_PERIOD": "20s", "WORK_DELAY": "20ms",
 		"WORK_CPU": "2ms", "READ_HEADER_TIMEOUT": "1s", "IDLE_TIMEOUT": "30s", "LOG_FORMAT": "text",
+		"MAX_HEADER_BYTES": "8192",
 	}
 	var stderr bytes.Buffer
 	cfg, format, err := parseFlags(nil, func(k string) string { return env[k] }, &stderr)
@@ -106,6 +109,7 @@ func TestParseFlagsEnvironment(t *testing.T) {
 	want.Addr, want.DrainDelay, want.GracePeriod = ":8080", 3*time.Second, 20*time.Second
 	want.Work = Work{Delay: 20 * time.Millisecond, CPU: 2 * time.Millisecond}
 	want.ReadHeaderTimeout, want.IdleTimeout = time.Second, 30*time.Second
+	want.MaxHeaderBytes = 8192
 	want.Logger = cfg.Logger
 	if cfg != want || format != "text" {
 		t.Errorf("from the environment:\n got %+v %s\nwant %+v text", cfg, format, want)

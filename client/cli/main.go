@@ -144,6 +144,7 @@ func run(ctx context.Context, o *options, abort <-chan struct{}, stdout, stderr 
 		defer stop()
 	}
 	summary, runErr := load.Run(ctx, cfg)
+	summary.Generator, _ = os.Hostname() // which pod of a load Job wrote it, for `client merge`
 	if observer != nil {
 		timeline := observer.Stop()
 		summary.Cluster = &timeline

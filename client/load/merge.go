@@ -3,6 +3,7 @@ package load
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -18,6 +19,8 @@ type MergeInfo struct {
 	StartSpread Millis `json:"start_spread_ms"`
 	// Targets are the distinct targets of the runs, sorted.
 	Targets []string `json:"targets"`
+	// Generators are the distinct hosts that sent the load, sorted.
+	Generators []string `json:"generators,omitempty"`
 }
 
 // maxStartSpread is how far apart runs may start and still be merged: the
@@ -100,7 +103,7 @@ func Merge(summaries []Summary) (Summary, error) {
 	out := Summary{Start: earliest}
 	corrected, service, lag := NewHistogram(), NewHistogram(), NewHistogram()
 	errs, hosts := map[string]int64{}, map[string]int64{}
-	modes, targets := map[string]bool{}, map[string]bool{}
+	modes, targets, generators := map[string]bool{}, map[string]bool{}, map[string]bool{}
 	var timeline []Interval
 	var intervalHists []*hdr.Histogram
 	info := MergeInfo{}
@@ -149,9 +152,9 @@ func Merge(summaries []Summary) (Summary, error) {
 
 		// What this input itself combined, so merging merged summaries
 		// counts runs, spread and targets as merging their inputs would.
-		runs, spread, runTargets := 1, time.Duration(0), []string{s.Target}
+		runs, spread, runTargets, runGenerators := 1, time.Duration(0), []string{s.Target}, []string{s.Generator}
 		if m := s.Merged; m != nil {
-			runs, spread, runTargets = m.Runs, m.StartSpread.D(), m.Targets
+			runs, spread, runTargets, runGenerators = m.Runs, m.StartSpread.D(), m.Targets, m.Generators
 		}
 		info.Runs += runs
 		if last := s.Start.Add(spread); last.After(latest) {
@@ -159,6 +162,11 @@ func Merge(summaries []Summary) (Summary, error) {
 		}
 		for _, t := range runTargets {
 			targets[t] = true
+		}
+		for _, g := range runGenerators {
+			if g != "" {
+				generators[g] = true
+			}
 		}
 
 		if s.Cluster != nil && out.Cluster == nil {
@@ -217,11 +225,10 @@ func Merge(summaries []Summary) (Summary, error) {
 	if len(modes) == 1 {
 		out.Mode = summaries[0].Mode
 	}
-	info.Targets = make([]string, 0, len(targets))
-	for t := range targets {
-		info.Targets = append(info.Targets, t)
+	info.Targets = slices.Sorted(maps.Keys(targets))
+	if len(generators) > 0 {
+		info.Generators = slices.Sorted(maps.Keys(generators))
 	}
-	slices.Sort(info.Targets)
 	out.Target = strings.Join(info.Targets, ", ")
 	info.StartSpread = Millis(latest.Sub(earliest))
 	out.Merged = &info

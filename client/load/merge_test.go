@@ -3,6 +3,7 @@ package load
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
 	"math/rand"
 	"reflect"
@@ -334,6 +335,62 @@ func TestMergeTargetsAndModes(t *testing.T) {
 	}
 	if m.Cluster == nil || m.Cluster.Samples[0].At != 5 || m.Stages[0].From != 20 {
 		t.Errorf("cluster %+v, stage rate %v", m.Cluster, m.Stages[0].From)
+	}
+}
+
+// Each summary names the host that sent its load; a merge lists them, and
+// merging merged summaries lists all of them once.
+func TestMergeGenerators(t *testing.T) {
+	stages := []Stage{{Duration: time.Second, From: 10, To: 10}}
+	r := []Result{{Sent: time.Millisecond, Done: 2 * time.Millisecond, Status: 200, Class: ClassOK}}
+	one := func(host string) Summary {
+		s := summarize(t, stages, r, mergeBase)
+		s.Generator = host
+		return roundTrip(t, s)
+	}
+	ab, err := Merge([]Summary{one("loadgen-1-x"), one("loadgen-0-y"), one("")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"loadgen-0-y", "loadgen-1-x"}; !reflect.DeepEqual(ab.Merged.Generators, want) {
+		t.Errorf("generators %v, want %v", ab.Merged.Generators, want)
+	}
+	abc, err := Merge([]Summary{roundTrip(t, ab), one("loadgen-2-z"), one("loadgen-0-y")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"loadgen-0-y", "loadgen-1-x", "loadgen-2-z"}; !reflect.DeepEqual(abc.Merged.Generators, want) || abc.Merged.Runs != 5 {
+		t.Errorf("generators %v (runs %d), want %v (5)", abc.Merged.Generators, abc.Merged.Runs, want)
+	}
+	var text strings.Builder
+	if err := WriteText(&text, abc); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(text.String(), "Generators loadgen-0-y, loadgen-1-x, loadgen-2-z\n") {
+		t.Errorf("text summary does not list the generators:\n%s", text.String())
+	}
+
+	var many []Summary
+	for i := range 11 {
+		many = append(many, one(fmt.Sprintf("pod-%02d", i)))
+	}
+	m, err := Merge(many)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text.Reset()
+	if err := WriteText(&text, m); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(text.String(), "pod-07 and 3 more\n") || strings.Contains(text.String(), "pod-08") {
+		t.Errorf("a long list of generators is not cut short:\n%s", text.String())
+	}
+	none, err := Merge([]Summary{one(""), one("")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if none.Merged.Generators != nil {
+		t.Errorf("unnamed generators listed: %q", none.Merged.Generators)
 	}
 }
 

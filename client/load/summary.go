@@ -61,6 +61,7 @@ func StatsOf(h *hdr.Histogram) LatencyStats {
 // the HTML report are all rendered from it, so they never disagree.
 type Summary struct {
 	Target      string    `json:"target"`
+	Generator   string    `json:"generator,omitempty"` // the host that sent the load: a pod's name in a load Job
 	Start       time.Time `json:"start"`
 	Mode        string    `json:"mode"`
 	Planned     Millis    `json:"planned_ms"` // 0 when a request limit ends the run

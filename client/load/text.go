@@ -19,6 +19,14 @@ func WriteText(w io.Writer, s Summary) error {
 	fmt.Fprintf(&b, "cloudperf  %s  %s, %s\n", s.Target, s.Mode, status)
 	if m := s.Merged; m != nil {
 		fmt.Fprintf(&b, "Merged     %d runs, started within %s; counts and histograms merged, rates summed\n", m.Runs, FormatDuration(m.StartSpread.D()))
+		if g := m.Generators; len(g) > 0 {
+			const shown = 8
+			more := ""
+			if len(g) > shown {
+				g, more = g[:shown], fmt.Sprintf(" and %d more", len(m.Generators)-shown)
+			}
+			fmt.Fprintf(&b, "Generators %s%s\n", strings.Join(g, ", "), more)
+		}
 	}
 	fmt.Fprintf(&b, "Requests   %d sent, %d ok (%.2f%%), %d failed", s.Requests, s.OK, 100*s.SuccessRatio, s.Failed)
 	if s.Warmup > 0 {
