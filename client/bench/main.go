@@ -8,7 +8,7 @@
 // sched_autogroup on). Timings on a shared machine are noisy: each figure is
 // the median of several runs, and the goals are ratios, never absolute times.
 //
-//	go run ./client/bench            # the full run (about 30 minutes)
+//	go run ./client/bench            # the full run (about 35 minutes)
 //	go run ./client/bench -quick     # shorter runs (about 6 minutes)
 //
 // `make bench` installs what it needs (vegeta v12.13.0 and fortio v1.68.2 from
@@ -264,10 +264,16 @@ func (b *bench) load(tool, url string, rate float64, d time.Duration) (loadResul
 		}
 		ok := int64(s.Success*float64(s.Requests) + 0.5)
 		return loadResult{s.Requests, ok, s.Rate, time.Duration(s.Latencies["50th"]), r.cpu, r.maxRSS}, nil
-	case "fortio":
+	case "fortio", "fortio-uniform":
 		jsonOut := filepath.Join(b.dir, "fortio.json")
-		r, err := gen(timeout, b.fortio, "load", "-quiet", "-qps", ftoa(rate), "-c", "50",
-			"-t", d.String(), "-r", "0.00001", "-json", jsonOut, url)
+		args := []string{"load", "-quiet", "-qps", ftoa(rate), "-c", "50", "-t", d.String(), "-r", "0.00001", "-json", jsonOut}
+		if tool == "fortio-uniform" {
+			// By default fortio's 50 connections send at the same instants
+			// (50 requests at once every 10 ms at 5k/s); -uniform staggers
+			// them, an arrival process as smooth as the client's or smoother.
+			args = append(args, "-uniform")
+		}
+		r, err := gen(timeout, b.fortio, append(args, url)...)
 		if err != nil {
 			return loadResult{}, err
 		}
@@ -409,7 +415,7 @@ func (b *bench) cpuPer1k(url string) []row {
 	for _, rate := range []float64{5000, 10000} {
 		vals := map[string][]float64{}
 		for i := 0; i < b.reps; i++ { // interleaved, so drifts in the machine hit every tool alike
-			for _, tool := range generators {
+			for _, tool := range append(generators, "fortio-uniform") {
 				r, err := b.load(tool, url, rate, b.cpuRun)
 				if err != nil || r.requests == 0 {
 					log.Printf("cpu %s at %v: %v", tool, rate, err)
@@ -426,8 +432,9 @@ func (b *bench) cpuPer1k(url string) []row {
 		}
 		label := fmt.Sprintf("2. generator CPU per 1k requests at %.0fk/s", rate/1000)
 		rows = append(rows,
-			row{label, "client · vegeta · fortio", fmt.Sprintf("%.1f · %.1f · %.1f ms", per["client"], per["vegeta"], per["fortio"]), "", ""},
+			row{label, "client · vegeta · fortio · fortio -uniform", fmt.Sprintf("%.1f · %.1f · %.1f · %.1f ms", per["client"], per["vegeta"], per["fortio"], per["fortio-uniform"]), "", ""},
 			row{"", "client ÷ fortio", ratio(per["client"], per["fortio"]), "≤ 1×", verdict(per["client"] <= per["fortio"])},
+			row{"", "client ÷ fortio -uniform", ratio(per["client"], per["fortio-uniform"]), "", "(context)"},
 		)
 	}
 	return rows
