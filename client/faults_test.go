@@ -179,6 +179,16 @@ func (r *clientRun) onlyClasses(t *testing.T, classes ...string) {
 	}
 }
 
+// check is what most fault cases assert: the log and the summary agree, the
+// exit code and its one line, and the classes the requests ended in.
+func (r *clientRun) check(t *testing.T, code int, says string, classes ...string) {
+	t.Helper()
+	r.logf(t)
+	r.checkAccounting(t)
+	r.checkExit(t, code, says)
+	r.onlyClasses(t, classes...)
+}
+
 func (r *clientRun) logf(t *testing.T) {
 	t.Helper()
 	t.Logf("exit %d, %d requests, classes %v", r.code, r.sum.Requests, r.classes())
@@ -346,10 +356,7 @@ func faultScenarios(t *testing.T, engine string) {
 		<-app.exited
 		after := time.Now()
 		r := c.wait(t)
-		r.logf(t)
-		r.checkAccounting(t)
-		r.checkExit(t, cli.ExitOK, "")
-		r.onlyClasses(t, "ok", "refused", "reset")
+		r.check(t, cli.ExitOK, "", "ok", "refused", "reset")
 		var refusedLater int
 		for _, rec := range r.recs {
 			done := rec.Intended + rec.LatencyUS
@@ -389,10 +396,7 @@ func faultScenarios(t *testing.T, engine string) {
 			t.Fatal(err)
 		}
 		r := c.wait(t)
-		r.logf(t)
-		r.checkAccounting(t)
-		r.checkExit(t, cli.ExitOK, "")
-		r.onlyClasses(t, "ok")
+		r.check(t, cli.ExitOK, "", "ok")
 		stalled := 0
 		for _, rec := range r.recs {
 			// Sent while the server was stopped: it cannot have been answered
@@ -428,10 +432,7 @@ func faultScenarios(t *testing.T, engine string) {
 		})))
 		defer srv.Close()
 		r := runClient(t, append(eng, "--url", srv.URL, "--rate", "200", "--duration", "2s", "--max-error-rate", "1")...)
-		r.logf(t)
-		r.checkAccounting(t)
-		r.checkExit(t, cli.ExitFailed, "threshold broken: error_rate<=1")
-		r.onlyClasses(t, "ok", "http_503")
+		r.check(t, cli.ExitFailed, "threshold broken: error_rate<=1", "ok", "http_503")
 		if c := r.classes(); c["ok"] == 0 || c["http_503"] == 0 {
 			t.Errorf("classes %v: want both ok and http_503", c)
 		}
@@ -445,10 +446,7 @@ func faultScenarios(t *testing.T, engine string) {
 			_ = c.(*net.TCPConn).SetLinger(0)
 		})
 		r := runClient(t, append(eng, "--url", url, "--rate", "50", "--duration", "1s")...)
-		r.logf(t)
-		r.checkAccounting(t)
-		r.checkExit(t, cli.ExitUnreachable, "(50 of 50: reset)")
-		r.onlyClasses(t, "reset")
+		r.check(t, cli.ExitUnreachable, "(50 of 50: reset)", "reset")
 	})
 
 	// The server takes 1 s; the client waits 200 ms.
@@ -464,19 +462,13 @@ func faultScenarios(t *testing.T, engine string) {
 		defer srv.Close()
 		r := runClient(t, append(eng, "--url", srv.URL, "--rate", "20", "--duration", "1s", "--mode", "async",
 			"--max-in-flight", "50", "--timeout", "200ms")...)
-		r.logf(t)
-		r.checkAccounting(t)
-		r.checkExit(t, cli.ExitUnreachable, "No response within --timeout")
-		r.onlyClasses(t, "timeout")
+		r.check(t, cli.ExitUnreachable, "No response within --timeout", "timeout")
 	})
 
 	t.Run("dns", func(t *testing.T) {
 		t.Parallel()
 		r := runClient(t, append(eng, "--url", "http://does-not-exist.invalid/", "--rate", "20", "--duration", "500ms", "--timeout", "3s")...)
-		r.logf(t)
-		r.checkAccounting(t)
-		r.checkExit(t, cli.ExitUnreachable, "The host does not resolve")
-		r.onlyClasses(t, "dns")
+		r.check(t, cli.ExitUnreachable, "The host does not resolve", "dns")
 	})
 
 	// An SSH server: it speaks first, then rejects the HTTP request as a bad
@@ -489,10 +481,7 @@ func faultScenarios(t *testing.T, engine string) {
 			_, _ = io.WriteString(c, "Invalid SSH identification string.\r\n")
 		})
 		r := runClient(t, append(eng, "--url", url, "--rate", "20", "--duration", "500ms")...)
-		r.logf(t)
-		r.checkAccounting(t)
-		r.checkExit(t, cli.ExitUnreachable, "does not speak HTTP")
-		r.onlyClasses(t, "protocol")
+		r.check(t, cli.ExitUnreachable, "does not speak HTTP", "protocol")
 	})
 
 	// A self-signed certificate fails verification unless --insecure.
@@ -502,16 +491,10 @@ func faultScenarios(t *testing.T, engine string) {
 		quiet(srv).StartTLS()
 		defer srv.Close()
 		r := runClient(t, append(eng, "--url", srv.URL, "--rate", "20", "--duration", "500ms")...)
-		r.logf(t)
-		r.checkAccounting(t)
-		r.checkExit(t, cli.ExitUnreachable, "add --insecure")
-		r.onlyClasses(t, "tls")
+		r.check(t, cli.ExitUnreachable, "add --insecure", "tls")
 
 		r = runClient(t, append(eng, "--url", srv.URL, "--rate", "20", "--duration", "500ms", "--insecure")...)
-		r.logf(t)
-		r.checkAccounting(t)
-		r.checkExit(t, cli.ExitOK, "")
-		r.onlyClasses(t, "ok")
+		r.check(t, cli.ExitOK, "", "ok")
 		if r.sum.OK != 10 || len(r.sum.Hosts) != 1 || r.sum.Hosts[0].Key != "fault-test" {
 			t.Errorf("--insecure: %d ok, hosts %v", r.sum.OK, r.sum.Hosts)
 		}
