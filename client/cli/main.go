@@ -43,15 +43,15 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	if errors.Is(err, flag.ErrHelp) {
 		return ExitOK
 	}
+	if err != nil {
+		fmt.Fprintf(stderr, "client: %v (see client --help)\n", err)
+		return ExitUsage
+	}
 	if _, set := os.LookupEnv("GOGC"); !set {
 		// The load path allocates about 100 bytes a request, so collecting
 		// when the heap has grown by half (not doubled) costs next to no CPU
 		// and keeps the heap, and the resident size, closer to what is live.
 		debug.SetGCPercent(50)
-	}
-	if err != nil {
-		fmt.Fprintf(stderr, "client: %v (see client --help)\n", err)
-		return ExitUsage
 	}
 
 	ctx, cancel := context.WithCancel(context.Background())
