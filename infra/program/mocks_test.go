@@ -3,6 +3,7 @@ package program
 import (
 	"errors"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 
@@ -134,6 +135,18 @@ func (m *mocks) types() []string {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return m.typesLocked()
+}
+
+// programTypes are the types of the resources the program registered (the
+// stack resource is the mocks' own), sorted.
+func (m *mocks) programTypes() []string {
+	var mine []string
+	for _, typ := range m.types() {
+		if strings.HasPrefix(typ, "kubernetes:") || strings.HasPrefix(typ, "docker:") {
+			mine = append(mine, typ)
+		}
+	}
+	return mine
 }
 
 func (m *mocks) typesLocked() []string {

@@ -140,10 +140,8 @@ func TestRunRejectsBadConfigBeforeRegistering(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("config %v: error %v, want %q", tc.config, err, tc.want)
 		}
-		for _, typ := range m.types() {
-			if strings.HasPrefix(typ, "kubernetes:") || strings.HasPrefix(typ, "docker:") {
-				t.Errorf("config %v: registered %s", tc.config, typ)
-			}
+		if typs := m.programTypes(); typs != nil {
+			t.Errorf("config %v: registered %v", tc.config, typs)
 		}
 	}
 }
