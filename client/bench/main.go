@@ -146,6 +146,11 @@ func (b *bench) cleanup() {
 	os.RemoveAll(b.dir)
 }
 
+// serveApp starts the app on addr (pinned, like every server) with args.
+func (b *bench) serveApp(addr string, args ...string) (stop func(), err error) {
+	return b.serve(addr, append([]string{b.app, "-addr", addr, "-log-format", "text"}, args...)...)
+}
+
 // serve starts a server pinned to the server CPU and waits until it answers.
 func (b *bench) serve(addr string, args ...string) (stop func(), err error) {
 	cmd := exec.Command("taskset", append([]string{"-c", serverCPU}, args...)...)
@@ -327,10 +332,9 @@ func want(section string) bool {
 // run measures everything and renders the table.
 func (b *bench) run() string {
 	var rows []row
-	port := freePort()
-	addr := "127.0.0.1:" + strconv.Itoa(port)
+	addr := freeAddr()
 	url := "http://" + addr + "/"
-	stopApp, err := b.serve(addr, b.app, "-addr", addr, "-log-format", "text")
+	stopApp, err := b.serveApp(addr)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -471,8 +475,8 @@ func (b *bench) rss(url string) []row {
 
 // latencyAgreement loads a server that answers every request after 20 ms.
 func (b *bench) latencyAgreement() []row {
-	addr := "127.0.0.1:" + strconv.Itoa(freePort())
-	stop, err := b.serve(addr, b.app, "-addr", addr, "-delay", "20ms", "-log-format", "text")
+	addr := freeAddr()
+	stop, err := b.serveApp(addr, "-delay", "20ms")
 	if err != nil {
 		log.Printf("latency: %v", err)
 		return nil
@@ -508,13 +512,13 @@ func (b *bench) service() []row {
 		url   string
 		vals  []float64
 	}{
-		{name: "app", start: func(addr string) (func(), error) { return b.serve(addr, b.app, "-addr", addr, "-log-format", "text") }},
+		{name: "app", start: func(addr string) (func(), error) { return b.serveApp(addr) }},
 		{name: "nginx", start: b.nginx},
 		{name: "flask", start: b.flask},
 	}
 	for i := range servers {
 		s := &servers[i]
-		addr := "127.0.0.1:" + strconv.Itoa(freePort())
+		addr := freeAddr()
 		stop, err := s.start(addr)
 		if err != nil {
 			log.Printf("service %s: %v", s.name, err)
@@ -608,13 +612,14 @@ func (b *bench) flask(addr string) (func(), error) {
 	return b.serve(addr, "python3", path)
 }
 
-func freePort() int {
+// freeAddr is a loopback address with a port free right now.
+func freeAddr() string {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		log.Fatal(err)
 	}
 	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
+	return ln.Addr().String()
 }
 
 func render(rows []row, b *bench) string {
