@@ -129,20 +129,6 @@ func run(ctx context.Context, o *options, abort <-chan struct{}, stdout, stderr 
 		cfg.Progress = (&progressLine{w: stderr}).show
 	}
 
-	var observer *kube.Observer
-	if w := observeTarget(o, target); w != nil {
-		observer = kube.Observe(ctx, *w, time.Now())
-		go func() {
-			select {
-			case <-observer.Ready():
-				if why := observer.Unavailable(); why != "" {
-					fmt.Fprintf(stderr, "\r\033[Kclient: %s — carrying on without it\n", why)
-				}
-			case <-ctx.Done():
-			}
-		}()
-	}
-
 	if o.cpuProfile != "" {
 		stop, err := startCPUProfile(o.cpuProfile, o.force)
 		if err != nil {
@@ -150,12 +136,37 @@ func run(ctx context.Context, o *options, abort <-chan struct{}, stdout, stderr 
 		}
 		defer stop()
 	}
+
+	var (
+		observer    *kube.Observer
+		stopNotice  = make(chan struct{})
+		noticeEnded = make(chan struct{})
+	)
+	if w := observeTarget(o, target); w != nil {
+		observer = kube.Observe(ctx, *w, time.Now())
+		go func() {
+			defer close(noticeEnded)
+			select {
+			case <-observer.Ready():
+				if why := observer.Unavailable(); why != "" {
+					fmt.Fprintf(stderr, "\r\033[Kclient: %s — carrying on without it\n", why)
+				}
+			case <-stopNotice: // the summary says it
+			case <-ctx.Done():
+			}
+		}()
+	} else {
+		close(noticeEnded)
+	}
+
 	summary, runErr := load.Run(ctx, cfg)
 	summary.Generator, _ = os.Hostname() // which pod of a load Job wrote it, for `client merge`
 	if observer != nil {
 		timeline := observer.Stop()
 		summary.Cluster = &timeline
 	}
+	close(stopNotice)
+	<-noticeEnded // nothing writes to stderr once the summary is out
 	if logFile != nil {
 		if err := logFile.Close(); err != nil && runErr == nil {
 			runErr = fmt.Errorf("closing the log %s: %v", logName, err)
