@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/valyala/fasthttp"
+
+	"github.com/cloudperf/cloudperf/app/rawtcp"
 )
 
 // FastHitter is a Hitter over fasthttp's HostClient: HTTP/1.1 keep-alive with
@@ -85,6 +87,7 @@ func NewFastHitter(o HTTPOptions) (*FastHitter, error) {
 			if err != nil {
 				return nil, err
 			}
+			c = rawtcp.Wrap(c) // see package rawtcp: a fifth fewer context switches on one core
 			if u.Scheme != "https" {
 				return &trackedConn{Conn: c, stale: &h.stale}, nil
 			}
