@@ -31,6 +31,7 @@ type FastHitter struct {
 	hosts    hostInterner
 	stale    sync.Map // local address of a kept-alive connection closed before answering → struct{}
 	template *fasthttp.Request
+	requests sync.Pool // of copies of template
 }
 
 // NewFastHitter builds a FastHitter from the same options as NewHTTPHitter.
@@ -196,15 +197,27 @@ func (h *FastHitter) newTemplate() *fasthttp.Request {
 	return req
 }
 
+// request is a copy of the template, ready to send: requests are reused as
+// they are (fasthttp's Do restores what it changes), so no request is reset,
+// copied or has its URI parsed again per Hit.
+func (h *FastHitter) request() *fasthttp.Request {
+	if req, ok := h.requests.Get().(*fasthttp.Request); ok {
+		return req
+	}
+	req := &fasthttp.Request{}
+	h.template.CopyTo(req)
+	return req
+}
+
 // Hit sends one request and reads the whole response.
 func (h *FastHitter) Hit(ctx context.Context) Response {
 	if ctx.Err() != nil {
 		return Response{Class: ClassCanceled}
 	}
-	req, resp := fasthttp.AcquireRequest(), fasthttp.AcquireResponse()
-	defer fasthttp.ReleaseRequest(req)
+	req := h.request()
+	defer h.requests.Put(req)
+	resp := fasthttp.AcquireResponse()
 	defer fasthttp.ReleaseResponse(resp)
-	h.template.CopyTo(req) // built once: no URI parsing or header building per request
 	start := time.Now()
 	err := h.client.DoTimeout(req, resp, h.timeout)
 	// Retry only what net/http retries: a request on a kept-alive connection
