@@ -20,9 +20,9 @@ import (
 // app/Dockerfile is held to) and by checking that the context the root
 // .dockerignore lets through holds what the build needs.
 
-// clientSources are what client/Dockerfile copies: the client and the
-// service it embeds for --local.
-var clientSources = []string{"go.mod", "go.sum", "app/hello/", "client/"}
+// clientSources are what client/Dockerfile copies: the client, the service
+// it embeds for --local and the raw TCP I/O both use.
+var clientSources = []string{"go.mod", "go.sum", "app/hello/", "app/rawtcp/", "client/"}
 
 func TestDockerfile(t *testing.T) {
 	src, err := os.ReadFile("Dockerfile")
