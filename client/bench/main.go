@@ -43,6 +43,7 @@ var (
 	toolsDir = flag.String("tools", "", "where vegeta and fortio are (default: ~/.cache/cloudperf/bench-tools)")
 	only     = flag.String("only", "", "comma-separated sections to run: maxrate,cpu,rss,latency,service")
 	extra    = flag.String("client-args", "", "extra flags for the client, space-separated (to compare settings)")
+	netHTTP  = flag.String("serve-net-http", "", "serve the fixed answer with net/http alone on this address (the bench runs itself so)")
 )
 
 const (
@@ -54,6 +55,9 @@ func main() {
 	log.SetFlags(0)
 	log.SetPrefix("bench: ")
 	flag.Parse()
+	if *netHTTP != "" {
+		log.Fatal(serveNetHTTP(*netHTTP))
+	}
 	prioritise()
 	if *toolsDir == "" {
 		home, _ := os.UserHomeDir()
@@ -513,6 +517,7 @@ func (b *bench) service() []row {
 		vals  []float64
 	}{
 		{name: "app", start: func(addr string) (func(), error) { return b.serveApp(addr) }},
+		{name: "net/http", start: b.netHTTP},
 		{name: "nginx", start: b.nginx},
 		{name: "flask", start: b.flask},
 	}
@@ -541,7 +546,7 @@ func (b *bench) service() []row {
 			}
 			if m := wrkRate.FindSubmatch(r.out); m != nil {
 				v, _ := strconv.ParseFloat(string(m[1]), 64)
-				log.Printf("service %-5s %.0f req/s (wrk -t1 -c50)", s.name, v)
+				log.Printf("service %-8s %.0f req/s (wrk -t1 -c50)", s.name, v)
 				s.vals = append(s.vals, v)
 			}
 		}
@@ -551,10 +556,37 @@ func (b *bench) service() []row {
 		rps[s.name] = median(s.vals)
 	}
 	return []row{
-		{"5. service, closed loop (wrk -t1 -c50)", "app · nginx · Flask dev", fmt.Sprintf("%.0f · %.0f · %.0f req/s", rps["app"], rps["nginx"], rps["flask"]), "", ""},
+		{"5. service, closed loop (wrk -t1 -c50)", "app · net/http alone · nginx · Flask dev", fmt.Sprintf("%.0f · %.0f · %.0f · %.0f req/s", rps["app"], rps["net/http"], rps["nginx"], rps["flask"]), "", ""},
 		{"", "app ÷ nginx", ratio(rps["app"], rps["nginx"]), "≥ 0.5×", verdict(rps["app"] >= 0.5*rps["nginx"])},
+		{"", "net/http alone ÷ nginx", ratio(rps["net/http"], rps["nginx"]), "", "(context: any net/http service's ceiling)"},
+		{"", "app ÷ net/http alone", ratio(rps["app"], rps["net/http"]), "", "(context)"},
 		{"", "app ÷ Flask", ratio(rps["app"], rps["flask"]), "≥ 30×", verdict(rps["app"] >= 30*rps["flask"])},
 	}
+}
+
+// netHTTP serves the fixed answer with net/http alone — the app's timeouts,
+// no routing, metrics or timestamp — run by this binary itself, pinned like
+// every server: what no net/http service can beat.
+func (b *bench) netHTTP(addr string) (func(), error) {
+	self, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	return b.serve(addr, self, "-serve-net-http", addr)
+}
+
+func serveNetHTTP(addr string) error {
+	body := []byte(`{"message":"Hello","timestamp":"2026-11-27T12:00:00.000000000Z","host":"net/http"}` + "\n")
+	contentType := []string{"application/json"}
+	srv := &http.Server{
+		Addr: addr, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second,
+		WriteTimeout: 15 * time.Second, IdleTimeout: 2 * time.Minute,
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			w.Header()["Content-Type"] = contentType
+			_, _ = w.Write(body)
+		}),
+	}
+	return srv.ListenAndServe()
 }
 
 var wrkRate = regexp.MustCompile(`Requests/sec:\s+([0-9.]+)`)
