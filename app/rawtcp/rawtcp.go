@@ -18,8 +18,8 @@
 // runs interleaved, medians): the client at 5k/s and 10k/s used 12% and 9%
 // less CPU and had a third fewer context switches (7 runs of 10 s); the
 // service under 5k/s had 68% fewer context switches and 7% less CPU (3
-// runs). A service that is never idle (wrk, closed loop) gains nothing:
-// sysmon only stirs when the P goes idle and wakes.
+// runs). A service that is never idle (wrk, closed loop) neither gains nor
+// loses: 34.8k against 35.1k requests/s, medians of 16 interleaved runs.
 //
 // Raw calls suit non-blocking sockets only: a call that could block would
 // hold its P (and with GOMAXPROCS=1 the whole process) until it returns.
