@@ -35,27 +35,19 @@ func Wrap(c net.Conn) net.Conn {
 func (c *conn) Write(p []byte) (n int, err error) {
 	waitErr := c.raw.Write(func(fd uintptr) bool {
 		for n < len(p) {
-			r, _, e := unix.RawSyscall(unix.SYS_WRITE, fd, uintptr(unsafe.Pointer(&p[n])), uintptr(len(p)-n))
-			switch e {
-			case 0:
-				n += int(r)
-			case unix.EINTR:
-			case unix.EAGAIN:
+			r, e := call(unix.SYS_WRITE, fd, p[n:])
+			if e == unix.EAGAIN {
 				return false // the poller waits until the socket takes more
-			default:
+			}
+			if e != 0 {
 				err = os.NewSyscallError("write", e)
 				return true
 			}
+			n += r
 		}
 		return true
 	})
-	if err == nil {
-		err = unwrapOp(waitErr)
-	}
-	if err != nil {
-		return n, c.opError("write", err)
-	}
-	return n, nil
+	return n, c.result("write", err, waitErr)
 }
 
 func (c *conn) Read(p []byte) (n int, err error) {
@@ -63,38 +55,42 @@ func (c *conn) Read(p []byte) (n int, err error) {
 		return 0, nil
 	}
 	waitErr := c.raw.Read(func(fd uintptr) bool {
-		for {
-			r, _, e := unix.RawSyscall(unix.SYS_READ, fd, uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)))
-			switch e {
-			case 0:
-				n = int(r)
-				if n == 0 {
-					err = io.EOF
-				}
-				return true
-			case unix.EINTR:
-			case unix.EAGAIN:
-				return false // the poller waits until there is something to read
-			default:
-				err = os.NewSyscallError("read", e)
-				return true
-			}
+		r, e := call(unix.SYS_READ, fd, p)
+		switch {
+		case e == unix.EAGAIN:
+			return false // the poller waits until there is something to read
+		case e != 0:
+			err = os.NewSyscallError("read", e)
+		case r == 0:
+			err = io.EOF
+		default:
+			n = r
 		}
+		return true
 	})
-	if err == io.EOF {
-		return 0, io.EOF
+	return n, c.result("read", err, waitErr)
+}
+
+// call makes a read or write system call on fd with p (not empty), again
+// when a signal interrupts it.
+func call(trap, fd uintptr, p []byte) (int, unix.Errno) {
+	for {
+		r, _, e := unix.RawSyscall(trap, fd, uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)))
+		if e != unix.EINTR {
+			return int(r), e
+		}
 	}
+}
+
+// result is the error net.Conn itself would return, from what the system
+// call (err) or else the wait on the poller (waitErr) ended with.
+func (c *conn) result(op string, err, waitErr error) error {
 	if err == nil {
 		err = unwrapOp(waitErr)
 	}
-	if err != nil {
-		return 0, c.opError("read", err)
+	if err == nil || err == io.EOF {
+		return err
 	}
-	return n, nil
-}
-
-// opError is the error net.Conn itself would return.
-func (c *conn) opError(op string, err error) error {
 	return &net.OpError{Op: op, Net: "tcp", Source: c.LocalAddr(), Addr: c.RemoteAddr(), Err: err}
 }
 
