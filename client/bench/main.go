@@ -35,6 +35,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/cloudperf/cloudperf/app/hello"
 )
 
 var (
@@ -576,17 +578,24 @@ func (b *bench) netHTTP(addr string) (func(), error) {
 }
 
 func serveNetHTTP(addr string) error {
-	body := []byte(`{"message":"Hello","timestamp":"2026-11-27T12:00:00.000000000Z","host":"net/http"}` + "\n")
+	body := []byte(fixedAnswer("net/http") + "\n")
 	contentType := []string{"application/json"}
+	app := hello.DefaultConfig()
 	srv := &http.Server{
-		Addr: addr, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second,
-		WriteTimeout: 15 * time.Second, IdleTimeout: 2 * time.Minute,
+		Addr: addr, ReadHeaderTimeout: app.ReadHeaderTimeout, ReadTimeout: app.ReadTimeout,
+		WriteTimeout: app.WriteTimeout, IdleTimeout: app.IdleTimeout, MaxHeaderBytes: app.MaxHeaderBytes,
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 			w.Header()["Content-Type"] = contentType
 			_, _ = w.Write(body)
 		}),
 	}
 	return srv.ListenAndServe()
+}
+
+// fixedAnswer is the app's reply with a fixed timestamp, which nginx and
+// net/http alone serve as they are.
+func fixedAnswer(host string) string {
+	return `{"message":"Hello","timestamp":"2026-11-27T12:00:00.000000000Z","host":"` + host + `"}`
 }
 
 var wrkRate = regexp.MustCompile(`Requests/sec:\s+([0-9.]+)`)
@@ -607,11 +616,11 @@ http {
     listen %[2]s;
     location / {
       default_type application/json;
-      return 200 '{"message":"Hello","timestamp":"2026-11-27T12:00:00.000000000Z","host":"nginx"}\n';
+      return 200 '%[3]s\n';
     }
   }
 }
-`, dir, addr)
+`, dir, addr, fixedAnswer("nginx"))
 	path := filepath.Join(dir, "nginx.conf")
 	if err := os.WriteFile(path, []byte(conf), 0o644); err != nil {
 		return nil, err

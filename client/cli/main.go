@@ -16,6 +16,7 @@ import (
 	"runtime/debug"
 	"runtime/pprof"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -138,14 +139,13 @@ func run(ctx context.Context, o *options, abort <-chan struct{}, stdout, stderr 
 	}
 
 	var (
-		observer    *kube.Observer
-		stopNotice  = make(chan struct{})
-		noticeEnded = make(chan struct{})
+		observer   *kube.Observer
+		stopNotice = make(chan struct{})
+		noticing   sync.WaitGroup
 	)
 	if w := observeTarget(o, target); w != nil {
 		observer = kube.Observe(ctx, *w, time.Now())
-		go func() {
-			defer close(noticeEnded)
+		noticing.Go(func() {
 			select {
 			case <-observer.Ready():
 				if why := observer.Unavailable(); why != "" {
@@ -154,9 +154,7 @@ func run(ctx context.Context, o *options, abort <-chan struct{}, stdout, stderr 
 			case <-stopNotice: // the summary says it
 			case <-ctx.Done():
 			}
-		}()
-	} else {
-		close(noticeEnded)
+		})
 	}
 
 	summary, runErr := load.Run(ctx, cfg)
@@ -166,7 +164,7 @@ func run(ctx context.Context, o *options, abort <-chan struct{}, stdout, stderr 
 		summary.Cluster = &timeline
 	}
 	close(stopNotice)
-	<-noticeEnded // nothing writes to stderr once the summary is out
+	noticing.Wait() // nothing writes to stderr once the summary is out
 	if logFile != nil {
 		if err := logFile.Close(); err != nil && runErr == nil {
 			runErr = fmt.Errorf("closing the log %s: %v", logName, err)
