@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"sync/atomic"
 	"time"
 )
 
@@ -38,10 +39,14 @@ func parseWork(rawQuery string, def Work) (Work, error) {
 		return def, fmt.Errorf("bad query: %v", err)
 	}
 	w := def
-	for key, dst := range map[string]*time.Duration{"delay": &w.Delay, "cpu": &w.CPU} {
-		if v := q.Get(key); v != "" {
-			if *dst, err = time.ParseDuration(v); err != nil {
-				return def, fmt.Errorf("bad %s: %q is not a duration like 20ms", key, v)
+	// In a fixed order, so that a query with two bad values always names the same one.
+	for _, f := range []struct {
+		key string
+		dst *time.Duration
+	}{{"delay", &w.Delay}, {"cpu", &w.CPU}} {
+		if v := q.Get(f.key); v != "" {
+			if *f.dst, err = time.ParseDuration(v); err != nil {
+				return def, fmt.Errorf("bad %s: %q is not a duration like 20ms", f.key, v)
 			}
 		}
 	}
@@ -54,12 +59,7 @@ func parseWork(rawQuery string, def Work) (Work, error) {
 // do spends the work; a cancelled request stops waiting or burning at once.
 func (w Work) do(ctx context.Context) {
 	if w.CPU > 0 {
-		deadline := time.Now().Add(w.CPU)
-		for i := 0; time.Now().Before(deadline); i++ {
-			if i%1024 == 0 && ctx.Err() != nil {
-				return
-			}
-		}
+		burnCPU(ctx, w.CPU)
 	}
 	if w.Delay > 0 {
 		t := time.NewTimer(w.Delay)
@@ -68,5 +68,35 @@ func (w Work) do(ctx context.Context) {
 		case <-t.C:
 		case <-ctx.Done():
 		}
+	}
+}
+
+// burnWall spins until d of wall time has passed.
+func burnWall(ctx context.Context, d time.Duration) {
+	deadline := time.Now().Add(d)
+	x := uint64(1)
+	for time.Now().Before(deadline) && ctx.Err() == nil {
+		x = spin(x, 2000)
+	}
+	keep(x)
+}
+
+// spin does n rounds of xorshift from a non-zero x (a few nanoseconds each).
+func spin(x uint64, n int) uint64 {
+	for i := 0; i < n; i++ {
+		x ^= x << 13
+		x ^= x >> 7
+		x ^= x << 17
+	}
+	return x
+}
+
+// spinSink makes spin's result observable, so the compiler keeps the loop;
+// xorshift never reaches 0, so it is never written.
+var spinSink atomic.Uint64
+
+func keep(x uint64) {
+	if x == 0 {
+		spinSink.Store(x)
 	}
 }
