@@ -138,7 +138,7 @@ func loadgenLabels(ctx *pulumi.Context) map[string]string {
 }
 
 // loadgenArgs are the client's arguments in each pod: the Service by its
-// cluster DNS name, the pod's share of the rate, JSON summary on stdout for
+// ClusterIP, the pod's share of the rate, JSON summary on stdout for
 // `client merge`, no log file (the root filesystem is read-only), no live
 // progress and no cluster watching (the pod has no API access).
 func loadgenArgs(cfg Config, target pulumi.StringOutput) pulumi.StringArray {
@@ -161,8 +161,11 @@ func loadgenArgs(cfg Config, target pulumi.StringOutput) pulumi.StringArray {
 // newLoadgen runs the load generator inside the cluster, for loads one
 // machine cannot send: a batch/v1 Indexed Job of loadgen.parallelism pods,
 // all started together, each running the client (client/Dockerfile) at
-// loadgen.rate / parallelism against the Service's cluster DNS name for
-// loadgen.duration. Each pod prints its JSON summary; `client merge`
+// loadgen.rate / parallelism against the Service's ClusterIP for
+// loadgen.duration. The ClusterIP, not the Service's DNS name: kube-proxy
+// routes it on every cluster, while a DNS name needs a cluster DNS add-on
+// (minikube has CoreDNS; the e2e node has none), and the Job depends on the
+// Service, so the address is known and fixed for the Service's life. Each pod prints its JSON summary; `client merge`
 // combines them exactly (client/load/merge.go).
 //
 //   - It depends on the Deployment and the Service: the Deployment is ready
@@ -191,7 +194,7 @@ func newLoadgen(ctx *pulumi.Context, cfg Config, ns pulumi.StringOutput, dep *ap
 	if err != nil {
 		return nil, err
 	}
-	target := pulumi.Sprintf("http://%s.%s.svc.cluster.local:%d%s", svc.Metadata.Name().Elem(), ns, cfg.Port, lg.Path)
+	target := pulumi.Sprintf("http://%s:%d%s", svc.Spec.ClusterIP().Elem(), cfg.Port, lg.Path)
 	labels := pulumi.ToStringMap(loadgenLabels(ctx))
 	pods := pulumi.Int(lg.Parallelism)
 	deadline := int(math.Ceil((lg.Duration + loadgenDeadlineSlack).Seconds()))

@@ -91,7 +91,7 @@ func TestLoadgenJob(t *testing.T) {
 	eq(t, "image", get(t, c, "image"), testClientRef)
 	eq(t, "imagePullPolicy", get(t, c, "imagePullPolicy"), "IfNotPresent")
 	eq(t, "args", get(t, c, "args"), []any{
-		"--url", "http://cloudperf-0a1b2c3d.default.svc.cluster.local:5000/?cpu=2ms",
+		"--url", "http://" + mockClusterIP + ":5000/?cpu=2ms",
 		"--rate", "250",
 		"--duration", "2m0s",
 		"--format", "json",
@@ -237,7 +237,7 @@ func TestLoadgenDeadlineAndNamespace(t *testing.T) {
 	eq(t, "activeDeadlineSeconds", get(t, job.Inputs, "spec", "activeDeadlineSeconds"), 391.0)
 	eq(t, "namespace", get(t, job.Inputs, "metadata", "namespace"), "perf")
 	args := get(t, job.Inputs, "spec", "template", "spec", "containers", 0, "args").([]any)
-	eq(t, "url", args[1], "http://cloudperf-0a1b2c3d.perf.svc.cluster.local:8080/")
+	eq(t, "url", args[1], "http://"+mockClusterIP+":8080/")
 	eq(t, "duration", args[5], "1m30.5s")
 	if !strings.Contains(strings.Join(job.Dependencies, " "), "kubernetes:core/v1:Namespace::perf") {
 		t.Errorf("the Job does not depend on the namespace it goes into: %v", job.Dependencies)

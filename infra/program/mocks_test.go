@@ -16,6 +16,7 @@ const (
 	typeNamespace  = "kubernetes:core/v1:Namespace"
 	typeDeployment = "kubernetes:apps/v1:Deployment"
 	typeService    = "kubernetes:core/v1:Service"
+	mockClusterIP  = "192.0.2.77"
 	typeHPA        = "kubernetes:autoscaling/v2:HorizontalPodAutoscaler"
 	typePDB        = "kubernetes:policy/v1:PodDisruptionBudget"
 	typeImage      = "docker:index/image:Image"
@@ -94,6 +95,7 @@ func (m *mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 			out[i] = resource.NewObjectProperty(pm)
 		}
 		spec["ports"] = resource.NewArrayProperty(out)
+		spec["clusterIP"] = resource.NewStringProperty(mockClusterIP) // the apiserver allocates it
 		state["spec"] = resource.NewObjectProperty(spec)
 	}
 	return args.Name + "-id", state, nil
