@@ -1,16 +1,23 @@
-// Package cluster starts and stops a real, local Kubernetes control plane on
-// 127.0.0.1 for end-to-end tests, in the spirit of controller-runtime's
-// envtest but with the whole chain the e2e needs: etcd, kube-apiserver,
-// kube-controller-manager, kube-scheduler, kwok (a fake node whose pods become
-// Running and Ready without a kubelet) and metrics-server (so a
-// HorizontalPodAutoscaler sees CPU metrics, which kwok derives from the
-// kwok.x-k8s.io/usage-cpu pod annotation, see SetPodCPU).
+// Package cluster starts and stops a real single-node Kubernetes cluster for
+// end-to-end tests — the components minikube runs inside its VM — inside a
+// network and mount namespace of its own, joined to the host by a veth pair:
+//
+//	host ── cloudperfK 198.51.100.4k+1/30 ══ eth0 198.51.100.4k+2 (the node)
+//	        node: etcd, kube-apiserver, kube-controller-manager, kube-scheduler,
+//	              containerd (runc, CNI bridge cni0 203.0.113.0/24), kubelet,
+//	              kube-proxy (iptables; ClusterIPs 192.0.2.0/24), metrics-server
+//
+// Pods really run (containerd, runc, cgroup v1 with the cgroupfs driver), the
+// kubelet really probes them, metrics-server reports their real CPU from the
+// kubelet, and a client on the host reaches a NodePort at NodeIP through
+// kube-proxy's rules to pod IPs on the node's bridge. Images are built from
+// host binaries (LoadImage), since no registry is reachable.
 //
 // The binaries are built by infra/e2e/tools/install.sh into DefaultBinDir.
-// Every Start generates fresh certificates, kubeconfigs and etcd data under a
-// fresh work directory and listens on free ports only, so parallel runs and
-// leftovers never collide. There is no kube-proxy and no container runtime:
-// ClusterIPs and NodePorts carry no traffic.
+// Needs root, iproute2, util-linux (unshare, nsenter), iptables and cgroup v1
+// hierarchies under /sys/fs/cgroup. Stop leaves no process, mount, cgroup,
+// iptables rule, interface or namespace behind; a later Start also removes
+// what a killed test left.
 //
 // Typical use in a test (build tag e2e):
 //
@@ -19,12 +26,7 @@
 //		t.Fatal(err) // names the component that failed, with its log tail
 //	}
 //	defer c.Stop()
-//	defer func() {
-//		if t.Failed() {
-//			t.Log(c.Logs())
-//		}
-//	}()
-//	// c.Kubeconfig(), c.RESTConfig(), c.Client(); c.SetPodCPU(ctx, ns, "app=web", "80m")
+//	// c.Kubeconfig(), c.Client(), c.NodeIP(), c.LoadImage(ctx, cluster.Image{…})
 package cluster
 
 import (
@@ -33,11 +35,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -56,27 +59,46 @@ const (
 	APIServer         = "kube-apiserver"
 	ControllerManager = "kube-controller-manager"
 	Scheduler         = "kube-scheduler"
-	Kwok              = "kwok"
+	Containerd        = "containerd"
+	Kubelet           = "kubelet"
+	KubeProxy         = "kube-proxy"
 	MetricsServer     = "metrics-server"
 )
 
 // Components lists the components in start order.
-var Components = []string{Etcd, APIServer, ControllerManager, Scheduler, Kwok, MetricsServer}
+var Components = []string{Etcd, APIServer, ControllerManager, Scheduler, Containerd, Kubelet, KubeProxy, MetricsServer}
+
+// binaries are the files Start needs in BinDir besides the components.
+var binaries = append(append([]string{}, Components...), "containerd-shim-runc-v2", "ctr", "runc",
+	"cni/bridge", "cni/host-local", "cni/loopback", "cni/portmap")
+
+// Ports inside the node (its own network namespace: nothing to collide with).
+const (
+	apiserverPort     = 6443
+	etcdClientPort    = 2379
+	etcdPeerPort      = 2380
+	controllerMgrPort = 10257
+	schedulerPort     = 10259
+	kubeletPort       = 10250
+	kubeProxyHealthz  = 10256
+	metricsServerPort = 4443
+)
+
+// PauseImage is the pod sandbox image the node's containerd uses.
+const PauseImage = "cloudperf.local/pause:e2e"
 
 // Options configures Start. The zero value is usable.
 type Options struct {
-	// BinDir holds etcd, kube-apiserver, kube-controller-manager,
-	// kube-scheduler, kwok and metrics-server. Default: DefaultBinDir().
+	// BinDir holds the components (see install.sh). Default: DefaultBinDir().
 	BinDir string
-	// WorkDir receives pki/, kubeconfig/, logs/, etcd/ (etcd data, wiped at
-	// every Start). Default: a fresh temporary directory, removed by Stop
-	// unless KeepWorkDir is set.
+	// WorkDir receives pki/, kubeconfig/, logs/, etcd/, containerd/, kubelet/.
+	// Default: a fresh temporary directory, removed by Stop unless KeepWorkDir.
 	WorkDir string
 	// KeepWorkDir keeps a temporary WorkDir after Stop (for debugging).
 	KeepWorkDir bool
 	// Logf receives progress lines (e.g. testing.T.Logf). Default: discard.
 	Logf func(format string, args ...any)
-	// StartTimeout bounds Start as a whole, on top of its ctx. Default 3m.
+	// StartTimeout bounds Start as a whole, on top of its ctx. Default 4m.
 	StartTimeout time.Duration
 	// StopGracePeriod is how long Stop waits after SIGTERM before SIGKILL.
 	// Default 5s.
@@ -102,7 +124,7 @@ func (o *Options) setDefaults() {
 		o.Logf = func(string, ...any) {}
 	}
 	if o.StartTimeout <= 0 {
-		o.StartTimeout = 3 * time.Minute
+		o.StartTimeout = 4 * time.Minute
 	}
 	if o.StopGracePeriod <= 0 {
 		o.StopGracePeriod = 5 * time.Second
@@ -132,17 +154,28 @@ func DefaultBinDir() string {
 	return filepath.Join(cache, "cloudperf", "tools", "bin")
 }
 
-// MissingBinaries returns the components whose binary is not an executable
-// file in binDir (empty: DefaultBinDir). A test can skip when it is not empty.
+// MissingBinaries returns the binaries Start needs that are not executable
+// files in binDir (empty: DefaultBinDir). A test can skip when it is not empty.
 func MissingBinaries(binDir string) []string {
 	if binDir == "" {
 		binDir = DefaultBinDir()
 	}
 	var missing []string
-	for _, name := range Components {
+	for _, name := range binaries {
 		st, err := os.Stat(filepath.Join(binDir, name))
 		if err != nil || st.IsDir() || st.Mode()&0o111 == 0 {
 			missing = append(missing, name)
+		}
+	}
+	return missing
+}
+
+// MissingHostTools returns the host commands Start runs that are not on PATH.
+func MissingHostTools() []string {
+	var missing []string
+	for _, t := range []string{"ip", "unshare", "nsenter", "mount", "sh", "sleep", "iptables", "iptables-restore"} {
+		if _, err := exec.LookPath(t); err != nil {
+			missing = append(missing, t)
 		}
 	}
 	return missing
@@ -153,7 +186,6 @@ type StartError struct {
 	Component string // one of the component names
 	Err       error
 	LogTail   string // the last lines of the component's log
-	portInUse bool
 }
 
 func (e *StartError) Error() string {
@@ -163,21 +195,12 @@ func (e *StartError) Error() string {
 
 func (e *StartError) Unwrap() error { return e.Err }
 
-// portPicker is pickPorts; tests replace it to provoke a port collision.
-var portPicker = pickPorts
-
-// errPortInUse marks a StartError caused by a port taken between the pick and
-// the bind; Start then retries with new ports.
-var errPortInUse = errors.New("port already in use")
-
-func (e *StartError) Is(target error) bool { return target == errPortInUse && e.portInUse }
-
-// Cluster is a running control plane. Its methods are safe for concurrent use.
+// Cluster is a running node. Its methods are safe for concurrent use.
 type Cluster struct {
 	opts        Options
 	workDir     string
 	ownsWorkDir bool
-	ports       Ports
+	ns          *namespace
 	kubeconfig  string
 	restConfig  *rest.Config
 	client      kubernetes.Interface
@@ -191,145 +214,163 @@ type Cluster struct {
 	finalLogs string
 }
 
-// Start starts a control plane and returns once every component is ready:
-// etcd healthy, kube-apiserver /readyz, controller-manager, scheduler and kwok
-// /healthz, the fake node Ready, the metrics.k8s.io APIService Available and
-// the default ServiceAccount present. ctx bounds only the start-up; the
-// processes run until Stop. On failure everything started is stopped and the
-// error (a *StartError when a component is to blame) names the component and
-// carries the tail of its log.
-func Start(ctx context.Context, opts Options) (*Cluster, error) {
+// Start starts the node and returns once every component is ready: etcd
+// healthy, kube-apiserver /readyz, controller-manager and scheduler /healthz,
+// containerd serving with the pause image imported, the node Ready, kube-proxy
+// /healthz, the metrics.k8s.io APIService Available and the default
+// ServiceAccount present. ctx bounds only the start-up. On failure everything
+// started is stopped and the error (a *StartError when a component is to
+// blame) names the component and carries the tail of its log.
+func Start(ctx context.Context, opts Options) (_ *Cluster, err error) {
 	opts.setDefaults()
 	if missing := MissingBinaries(opts.BinDir); len(missing) > 0 {
 		return nil, fmt.Errorf("cluster: missing binaries in %s: %s (build them with infra/e2e/tools/install.sh)",
 			opts.BinDir, strings.Join(missing, ", "))
 	}
+	if missing := MissingHostTools(); len(missing) > 0 {
+		return nil, fmt.Errorf("cluster: missing host commands: %s (apt-get install iproute2 util-linux iptables)",
+			strings.Join(missing, ", "))
+	}
+	if os.Geteuid() != 0 {
+		return nil, errors.New("cluster: the node needs root (network and mount namespaces, cgroups, iptables)")
+	}
 	ctx, cancel := context.WithTimeout(ctx, opts.StartTimeout)
 	defer cancel()
-	var err error
-	for attempt := 1; attempt <= 3; attempt++ {
-		var c *Cluster
-		if c, err = start(ctx, opts); err == nil {
-			return c, nil
-		}
-		if !errors.Is(err, errPortInUse) || ctx.Err() != nil {
-			break
-		}
-		var se *StartError
-		if errors.As(err, &se) {
-			opts.Logf("cluster: attempt %d: %s: a port was taken (%v); retrying with new ports", attempt, se.Component, se.Err)
-		}
-	}
-	return nil, err
-}
-
-func start(ctx context.Context, opts Options) (_ *Cluster, err error) {
 	c := &Cluster{opts: opts, started: time.Now()}
 	defer func() {
 		if err != nil {
 			c.Stop()
 		}
 	}()
-	if opts.WorkDir == "" {
+	if err := c.makeWorkDir(); err != nil {
+		return nil, err
+	}
+	pause := c.path("pause")
+	if err := buildPause(ctx, pause); err != nil {
+		return nil, err
+	}
+	if c.ns, err = newNamespace(ctx, c.logf); err != nil {
+		return nil, err
+	}
+	if err := c.writeCredentials(); err != nil {
+		return nil, err
+	}
+	if err := c.startControlPlane(ctx); err != nil {
+		return nil, err
+	}
+	if err := c.startNode(ctx, pause); err != nil {
+		return nil, err
+	}
+	c.startTime = time.Since(c.started)
+	c.logf("cluster: node %s ready in %s", NodeName, c.startTime.Round(time.Millisecond))
+	return c, nil
+}
+
+func (c *Cluster) makeWorkDir() (err error) {
+	if c.opts.WorkDir == "" {
 		if c.workDir, err = os.MkdirTemp("", "cloudperf-cluster-"); err != nil {
-			return nil, err
+			return err
 		}
 		c.ownsWorkDir = true
 	} else {
-		if c.workDir, err = filepath.Abs(opts.WorkDir); err != nil {
-			return nil, err
+		if c.workDir, err = filepath.Abs(c.opts.WorkDir); err != nil {
+			return err
 		}
-		// Fresh etcd data and logs every time.
-		for _, d := range []string{"etcd", "logs", "apiserver-certs"} {
-			if err = os.RemoveAll(filepath.Join(c.workDir, d)); err != nil {
-				return nil, err
+		for _, d := range []string{"etcd", "logs", "apiserver-certs", "containerd", "kubelet", "cni", "pod-logs"} {
+			if err := os.RemoveAll(filepath.Join(c.workDir, d)); err != nil {
+				return err
 			}
 		}
 	}
-	for _, d := range []string{"logs", "kubeconfig", "kwok-home", "apiserver-certs"} {
-		if err = os.MkdirAll(filepath.Join(c.workDir, d), 0o700); err != nil {
-			return nil, err
+	for _, d := range []string{"logs", "kubeconfig", "apiserver-certs", "cni/net.d", "cni/ipam", "kubelet", "pod-logs"} {
+		if err := os.MkdirAll(filepath.Join(c.workDir, d), 0o755); err != nil {
+			return err
 		}
 	}
-	if c.ports, err = portPicker(); err != nil {
-		return nil, err
-	}
-	c.logf("cluster: work dir %s, apiserver https://127.0.0.1:%d", c.workDir, c.ports.APIServer)
+	return nil
+}
 
-	// Credentials.
-	p, err := newPKI()
+// buildPause builds the sandbox binary (a package of this module).
+func buildPause(ctx context.Context, out string) error {
+	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-ldflags", "-s -w", "-o", out,
+		"github.com/cloudperf/cloudperf/infra/e2e/cluster/pause")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("cluster: build the pause binary: %v: %s", err, b)
+	}
+	return nil
+}
+
+// writeCredentials writes the PKI and one kubeconfig per client of the apiserver.
+func (c *Cluster) writeCredentials() error {
+	p, err := newPKI(NodeName, c.ns.nodeIP, net.ParseIP(serviceFirst))
 	if err != nil {
-		return nil, err
+		return err
 	}
-	pkiDir := c.path("pki")
-	if err = p.WriteFiles(pkiDir); err != nil {
-		return nil, err
+	if err := p.WriteFiles(c.path("pki")); err != nil {
+		return err
 	}
-	server := "https://127.0.0.1:" + strconv.Itoa(c.ports.APIServer)
-	kubeconfigs := map[string]*keyPair{"admin": p.Admin, "kcm": p.ControllerManager, "scheduler": p.Scheduler}
-	for user, kp := range kubeconfigs {
-		if err = writeKubeconfig(newKubeconfig(server, p.CA.CertPEM, user, kp), c.path("kubeconfig", user+".kubeconfig")); err != nil {
-			return nil, err
+	server := fmt.Sprintf("https://%s", net.JoinHostPort(c.ns.nodeIP.String(), fmt.Sprint(apiserverPort)))
+	users := map[string]*keyPair{
+		"admin": p.Admin, "kcm": p.ControllerManager, "scheduler": p.Scheduler,
+		"kubelet": p.Kubelet, "kube-proxy": p.KubeProxy,
+	}
+	for user, kp := range users {
+		if err := writeKubeconfig(newKubeconfig(server, p.CA.CertPEM, user, kp), c.kubeconfigPath(user)); err != nil {
+			return err
 		}
 	}
-	c.kubeconfig = c.path("kubeconfig", "admin.kubeconfig")
+	c.kubeconfig = c.kubeconfigPath("admin")
 	if c.restConfig, err = clientcmd.BuildConfigFromFlags("", c.kubeconfig); err != nil {
-		return nil, err
+		return err
 	}
 	c.restConfig.QPS, c.restConfig.Burst = 50, 100
-	if c.client, err = kubernetes.NewForConfig(c.restConfig); err != nil {
-		return nil, err
-	}
-	kwokConfigPath := c.path("kwok.yaml")
-	if err = os.WriteFile(kwokConfigPath, kwokConfig, 0o644); err != nil {
-		return nil, err
-	}
-	c.logf("cluster: certificates and kubeconfigs written (%s)", c.since())
+	c.client, err = kubernetes.NewForConfig(c.restConfig)
+	return err
+}
 
-	pk := func(name string) string { return filepath.Join(pkiDir, name) }
-	kc := func(user string) string { return c.path("kubeconfig", user+".kubeconfig") }
-	local := func(port int) string { return "127.0.0.1:" + strconv.Itoa(port) }
-	httpURL := func(port int) string { return "http://" + local(port) }
-
-	// etcd.
-	if err = c.run(Etcd, nil,
+func (c *Cluster) startControlPlane(ctx context.Context) error {
+	pk := func(name string) string { return c.path("pki", name) }
+	kc := c.kubeconfigPath
+	nodeIP := c.ns.nodeIP.String()
+	etcdURL := fmt.Sprintf("http://127.0.0.1:%d", etcdClientPort)
+	if err := c.run(Etcd, nil,
 		"--name=cloudperf-e2e",
 		"--data-dir="+c.path("etcd"),
-		"--listen-client-urls="+httpURL(c.ports.EtcdClient),
-		"--advertise-client-urls="+httpURL(c.ports.EtcdClient),
-		"--listen-peer-urls="+httpURL(c.ports.EtcdPeer),
-		"--initial-advertise-peer-urls="+httpURL(c.ports.EtcdPeer),
-		"--initial-cluster=cloudperf-e2e="+httpURL(c.ports.EtcdPeer),
+		fmt.Sprintf("--listen-client-urls=%s,http://%s:%d", etcdURL, nodeIP, etcdClientPort),
+		"--advertise-client-urls="+etcdURL,
+		fmt.Sprintf("--listen-peer-urls=http://127.0.0.1:%d", etcdPeerPort),
+		fmt.Sprintf("--initial-advertise-peer-urls=http://127.0.0.1:%d", etcdPeerPort),
+		fmt.Sprintf("--initial-cluster=cloudperf-e2e=http://127.0.0.1:%d", etcdPeerPort),
 		"--unsafe-no-fsync", // throw-away data: no fsync, much faster on slow disks
 	); err != nil {
-		return nil, err
+		return err
 	}
-	if err = c.waitReady(ctx, Etcd, "/health ok", func(ctx context.Context) error {
-		body, err := httpGet(ctx, httpURL(c.ports.EtcdClient)+"/health")
+	if err := c.waitReady(ctx, Etcd, "/health ok", func(ctx context.Context) error {
+		body, err := httpGet(ctx, fmt.Sprintf("http://%s:%d/health", nodeIP, etcdClientPort))
 		if err == nil && !strings.Contains(body, `"health":"true"`) {
 			err = fmt.Errorf("/health: %s", body)
 		}
 		return err
 	}); err != nil {
-		return nil, err
+		return err
 	}
-
-	// kube-apiserver. --advertise-address must not be loopback (the
-	// "kubernetes" Endpoints reject 127.0.0.0/8); 198.51.100.10 (TEST-NET-2)
-	// is only written there, nothing listens on it. PodSecurity admission is
-	// in the default plugin set; the test proves it enforces.
-	if err = c.run(APIServer, nil,
-		"--etcd-servers="+httpURL(c.ports.EtcdClient),
-		"--bind-address=127.0.0.1",
-		"--secure-port="+strconv.Itoa(c.ports.APIServer),
-		"--advertise-address=198.51.100.10",
+	if err := c.run(APIServer, nil,
+		"--etcd-servers="+etcdURL,
+		"--bind-address=0.0.0.0",
+		fmt.Sprintf("--secure-port=%d", apiserverPort),
+		"--advertise-address="+nodeIP,
 		"--tls-cert-file="+pk(fileAPIServerCrt), "--tls-private-key-file="+pk(fileAPIServerKey),
 		"--client-ca-file="+pk(fileCACert),
+		"--kubelet-client-certificate="+pk(fileAdminCrt), "--kubelet-client-key="+pk(fileAdminKey),
+		"--kubelet-certificate-authority="+pk(fileCACert),
+		"--kubelet-preferred-address-types=InternalIP",
 		"--service-account-key-file="+pk(fileSAPub), "--service-account-signing-key-file="+pk(fileSAKey),
 		"--service-account-issuer=https://kubernetes.default.svc.cluster.local",
-		"--service-cluster-ip-range=10.0.0.0/24",
+		"--service-cluster-ip-range="+serviceSubnet,
 		"--service-node-port-range=30000-32767",
 		"--authorization-mode=Node,RBAC",
+		"--enable-admission-plugins=NodeRestriction",
 		"--requestheader-client-ca-file="+pk(fileFPCACert),
 		"--requestheader-allowed-names=front-proxy-client",
 		"--requestheader-username-headers=X-Remote-User",
@@ -342,115 +383,133 @@ func start(ctx context.Context, opts Options) (_ *Cluster, err error) {
 		// namespace enforcing "baseline" or "restricted".
 		"--allow-privileged=true",
 	); err != nil {
-		return nil, err
+		return err
 	}
-	if err = c.waitReady(ctx, APIServer, "/readyz ok", func(ctx context.Context) error {
+	if err := c.waitReady(ctx, APIServer, "/readyz ok", func(ctx context.Context) error {
 		body, err := c.client.Discovery().RESTClient().Get().AbsPath("/readyz").DoRaw(ctx)
 		if err == nil && string(body) != "ok" {
 			err = fmt.Errorf("/readyz: %s", body)
 		}
 		return err
 	}); err != nil {
-		return nil, err
+		return err
 	}
-
-	// The rest only needs the apiserver: start it all, then wait.
-	if err = c.run(ControllerManager, nil,
+	if err := c.run(ControllerManager, nil,
 		"--kubeconfig="+kc("kcm"), "--authentication-kubeconfig="+kc("kcm"), "--authorization-kubeconfig="+kc("kcm"),
-		"--bind-address=127.0.0.1",
-		"--secure-port="+strconv.Itoa(c.ports.ControllerMgr),
+		"--bind-address=0.0.0.0",
+		fmt.Sprintf("--secure-port=%d", controllerMgrPort),
 		"--leader-elect=false",
 		"--use-service-account-credentials=true",
 		"--service-account-private-key-file="+pk(fileSAKey),
 		"--root-ca-file="+pk(fileCACert),
 		"--cluster-signing-cert-file="+pk(fileCACert), "--cluster-signing-key-file="+pk(fileCAKey),
-		"--horizontal-pod-autoscaler-sync-period="+opts.HPASyncPeriod.String(),
+		"--horizontal-pod-autoscaler-sync-period="+c.opts.HPASyncPeriod.String(),
 	); err != nil {
-		return nil, err
+		return err
 	}
-	if err = c.run(Scheduler, nil,
+	if err := c.run(Scheduler, nil,
 		"--kubeconfig="+kc("scheduler"), "--authentication-kubeconfig="+kc("scheduler"), "--authorization-kubeconfig="+kc("scheduler"),
-		"--bind-address=127.0.0.1",
-		"--secure-port="+strconv.Itoa(c.ports.Scheduler),
+		"--bind-address=0.0.0.0",
+		fmt.Sprintf("--secure-port=%d", schedulerPort),
 		"--leader-elect=false",
 	); err != nil {
-		return nil, err
+		return err
 	}
-	// kwok reads ~/.kwok/kwok.yaml before --config when it exists: give it a
-	// HOME of its own so a user's file can't change its behaviour.
-	if err = c.run(Kwok, []string{"HOME=" + c.path("kwok-home")},
-		"--kubeconfig="+kc("admin"),
-		"--config="+kwokConfigPath,
-		"--manage-all-nodes=true",
-		"--node-ip=127.0.0.1",
-		"--node-name="+NodeName,
-		"--node-port="+strconv.Itoa(c.ports.Kwok),
-		"--server-address="+local(c.ports.Kwok),
-		"--tls-cert-file="+pk(fileAdminCrt), "--tls-private-key-file="+pk(fileAdminKey),
-		"--cidr=10.244.0.1/16",
-		"--node-lease-duration-seconds=40",
-	); err != nil {
-		return nil, err
+	if err := c.waitReady(ctx, ControllerManager, "/healthz ok", c.healthz("https", controllerMgrPort)); err != nil {
+		return err
 	}
-	// metrics-server insists on resolution*0.9 >= --kubelet-request-timeout
-	// (default 10s), so a 10s resolution needs a shorter timeout; kwok answers
-	// on loopback in milliseconds.
-	kubeletTimeout := min(10*time.Second, opts.MetricResolution*8/10)
-	if err = c.run(MetricsServer, nil,
-		"--bind-address=127.0.0.1",
-		"--secure-port="+strconv.Itoa(c.ports.MetricsServer),
-		"--kubeconfig="+kc("admin"), "--authentication-kubeconfig="+kc("admin"), "--authorization-kubeconfig="+kc("admin"),
-		"--tls-cert-file="+pk(fileAdminCrt), "--tls-private-key-file="+pk(fileAdminKey),
-		"--kubelet-preferred-address-types=InternalIP,ExternalIP,Hostname",
-		"--kubelet-use-node-status-port",
-		"--kubelet-insecure-tls",
-		"--metric-resolution="+opts.MetricResolution.String(),
-		"--kubelet-request-timeout="+kubeletTimeout.String(),
-	); err != nil {
-		return nil, err
+	if err := c.waitReady(ctx, Scheduler, "/healthz ok", c.healthz("https", schedulerPort)); err != nil {
+		return err
 	}
-	if err = c.createNode(ctx); err != nil {
-		return nil, err
-	}
+	// The service-account controller creates it; pods need it to be admitted.
+	return c.waitReady(ctx, ControllerManager, "ServiceAccount default/default created", func(ctx context.Context) error {
+		_, err := c.client.CoreV1().ServiceAccounts(metav1.NamespaceDefault).Get(ctx, "default", metav1.GetOptions{})
+		return err
+	})
+}
 
-	healthz := func(port int) func(context.Context) error {
-		return func(ctx context.Context) error {
-			body, err := httpGet(ctx, "https://"+local(port)+"/healthz")
-			if err == nil && body != "ok" {
-				err = fmt.Errorf("/healthz: %s", body)
-			}
+func (c *Cluster) startNode(ctx context.Context, pause string) error {
+	bin := func(name string) string { return filepath.Join(c.opts.BinDir, name) }
+	nodeIP := c.ns.nodeIP.String()
+	files := []struct {
+		path, name, text string
+		data             any
+	}{
+		{c.path("containerd.toml"), "containerd.toml", containerdConfig, map[string]string{
+			"Dir": c.path("containerd"), "Socket": c.runtimeSocket(), "PauseImage": PauseImage,
+			"Runc": bin("runc"), "CNIBinDir": bin("cni"), "CNIConfDir": c.path("cni", "net.d"),
+		}},
+		{c.path("cni", "net.d", "10-cloudperf.conflist"), "cni.conflist", cniConfig, map[string]string{
+			"IPAMDir": c.path("cni", "ipam"), "PodSubnet": podSubnet, "PodGateway": podGateway,
+		}},
+		{c.path("kubelet.yaml"), "kubelet.yaml", kubeletConfig, map[string]string{
+			"CgroupRoot": c.ns.cgroup, "RuntimeSocket": c.runtimeSocket(), "NodeIP": nodeIP,
+			"PKIDir": c.path("pki"), "ResolvConf": c.path("resolv.conf"), "PodLogsDir": c.path("pod-logs"),
+		}},
+		{c.path("kube-proxy.yaml"), "kube-proxy.yaml", kubeProxyConfig, map[string]string{
+			"Kubeconfig": c.kubeconfigPath("kube-proxy"), "NodeName": NodeName, "PodSubnet": podSubnet, "NodeIP": nodeIP,
+		}},
+	}
+	for _, f := range files {
+		b, err := render(f.name, f.text, f.data)
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(f.path, b, 0o644); err != nil {
 			return err
 		}
 	}
-	if err = c.waitReady(ctx, ControllerManager, "/healthz ok", healthz(c.ports.ControllerMgr)); err != nil {
-		return nil, err
-	}
-	if err = c.waitReady(ctx, Scheduler, "/healthz ok", healthz(c.ports.Scheduler)); err != nil {
-		return nil, err
-	}
-	if err = c.waitReady(ctx, Kwok, "/healthz ok", healthz(c.ports.Kwok)); err != nil {
-		return nil, err
-	}
-	// Register the APIService only once metrics-server answers: a failed
-	// availability check is retried with a backoff of up to 30 s.
-	if err = c.waitReady(ctx, MetricsServer, "serving HTTPS", func(ctx context.Context) error {
-		_, err := httpGet(ctx, "https://"+local(c.ports.MetricsServer)+"/livez")
-		var status *httpStatusError
-		if errors.As(err, &status) {
-			return nil // serving TLS and HTTP, whatever /livez says yet
-		}
+	// Pods resolve nothing here (no cluster DNS): an empty resolver list.
+	if err := os.WriteFile(c.path("resolv.conf"), []byte("options ndots:1\n"), 0o644); err != nil {
 		return err
+	}
+
+	// The runc shim is found on containerd's PATH.
+	if err := c.run(Containerd, []string{"PATH=" + c.opts.BinDir + string(os.PathListSeparator) + os.Getenv("PATH")},
+		"--config="+c.path("containerd.toml")); err != nil {
+		return err
+	}
+	if err := c.waitReady(ctx, Containerd, "serving CRI", func(ctx context.Context) error {
+		return run(ctx, c.ns.enter(bin("ctr"), "--address", c.runtimeSocket(), "version")...)
 	}); err != nil {
-		return nil, err
+		return err
 	}
-	ms, err := renderMetricsServerManifest(c.ports.MetricsServer)
-	if err != nil {
-		return nil, err
+	if err := c.LoadImage(ctx, Image{Ref: PauseImage, Binary: pause, Path: "/pause", User: "65535:65535"}); err != nil {
+		return &StartError{Component: Containerd, Err: err, LogTail: tailFile(c.logPath(Containerd), c.opts.LogTailLines)}
 	}
-	if err = c.Apply(ctx, ms); err != nil {
-		return nil, err
+
+	if err := c.run(Kubelet, nil,
+		"--config="+c.path("kubelet.yaml"),
+		"--kubeconfig="+c.kubeconfigPath("kubelet"),
+		"--hostname-override="+NodeName,
+		"--node-ip="+nodeIP,
+		"--root-dir="+c.path("kubelet"),
+	); err != nil {
+		return err
 	}
-	if err = c.waitReady(ctx, Kwok, "node "+NodeName+" Ready", func(ctx context.Context) error {
+	if err := c.run(KubeProxy, nil, "--config="+c.path("kube-proxy.yaml")); err != nil {
+		return err
+	}
+	// metrics-server insists on resolution*0.9 >= --kubelet-request-timeout
+	// (default 10s), so a 10s resolution needs a shorter timeout.
+	kubeletTimeout := min(10*time.Second, c.opts.MetricResolution*8/10)
+	pk := func(name string) string { return c.path("pki", name) }
+	if err := c.run(MetricsServer, nil,
+		"--bind-address=127.0.0.1",
+		fmt.Sprintf("--secure-port=%d", metricsServerPort),
+		"--kubeconfig="+c.kubeconfigPath("admin"),
+		"--authentication-kubeconfig="+c.kubeconfigPath("admin"),
+		"--authorization-kubeconfig="+c.kubeconfigPath("admin"),
+		"--tls-cert-file="+pk(fileAdminCrt), "--tls-private-key-file="+pk(fileAdminKey),
+		"--kubelet-preferred-address-types=InternalIP",
+		"--kubelet-use-node-status-port",
+		"--kubelet-certificate-authority="+pk(fileCACert),
+		"--metric-resolution="+c.opts.MetricResolution.String(),
+		"--kubelet-request-timeout="+kubeletTimeout.String(),
+	); err != nil {
+		return err
+	}
+	if err := c.waitReady(ctx, Kubelet, "node "+NodeName+" Ready", func(ctx context.Context) error {
 		n, err := c.client.CoreV1().Nodes().Get(ctx, NodeName, metav1.GetOptions{})
 		if err != nil {
 			return err
@@ -460,23 +519,24 @@ func start(ctx context.Context, opts Options) (_ *Cluster, err error) {
 		}
 		return nil
 	}); err != nil {
-		return nil, err
+		return err
 	}
-	if err = c.waitReady(ctx, MetricsServer, "APIService "+metricsAPIService+" Available", func(ctx context.Context) error {
-		return c.apiServiceAvailable(ctx, metricsAPIService)
-	}); err != nil {
-		return nil, err
-	}
-	// The service-account controller creates it; pods need it to be admitted.
-	if err = c.waitReady(ctx, ControllerManager, "ServiceAccount default/default created", func(ctx context.Context) error {
-		_, err := c.client.CoreV1().ServiceAccounts(metav1.NamespaceDefault).Get(ctx, "default", metav1.GetOptions{})
+	if err := c.waitReady(ctx, KubeProxy, "/healthz ok", func(ctx context.Context) error {
+		_, err := httpGet(ctx, fmt.Sprintf("http://%s:%d/healthz", nodeIP, kubeProxyHealthz))
 		return err
 	}); err != nil {
-		return nil, err
+		return err
 	}
-	c.startTime = time.Since(c.started)
-	c.logf("cluster: control plane ready in %s", c.startTime.Round(time.Millisecond))
-	return c, nil
+	ms, err := render("metrics-server.yaml", metricsServerManifest, map[string]int{"Port": metricsServerPort})
+	if err != nil {
+		return err
+	}
+	if err := c.Apply(ctx, ms); err != nil {
+		return err
+	}
+	return c.waitReady(ctx, MetricsServer, "APIService "+metricsAPIService+" Available", func(ctx context.Context) error {
+		return c.apiServiceAvailable(ctx, metricsAPIService)
+	})
 }
 
 func nodeReady(n *corev1.Node) bool {
@@ -488,10 +548,23 @@ func nodeReady(n *corev1.Node) bool {
 	return false
 }
 
-// run starts component name from BinDir with args plus Options.ExtraArgs.
+func (c *Cluster) healthz(scheme string, port int) func(context.Context) error {
+	return func(ctx context.Context) error {
+		body, err := httpGet(ctx, fmt.Sprintf("%s://%s:%d/healthz", scheme, c.ns.nodeIP, port))
+		if err == nil && body != "ok" {
+			err = fmt.Errorf("/healthz: %s", body)
+		}
+		return err
+	}
+}
+
+// run starts component name from BinDir inside the node, with args plus
+// Options.ExtraArgs.
 func (c *Cluster) run(name string, env []string, args ...string) error {
 	args = append(args, c.opts.ExtraArgs[name]...)
-	p, err := startProcess(name, filepath.Join(c.opts.BinDir, name), args, env, c.workDir, c.logPath(name))
+	argv := c.ns.enterIn(c.workDir, append([]string{filepath.Join(c.opts.BinDir, name)}, args...)...)
+	env = append(env, ownerEnv+"="+fmt.Sprint(os.Getpid()))
+	p, err := startProcess(name, argv[0], argv[1:], env, c.workDir, c.logPath(name))
 	if err != nil {
 		return &StartError{Component: name, Err: err}
 	}
@@ -528,8 +601,7 @@ func (c *Cluster) waitReady(ctx context.Context, name, what string, check func(c
 func (c *Cluster) startError(name string, err error) *StartError {
 	// Give a dying process a moment to flush its last words.
 	time.Sleep(200 * time.Millisecond)
-	tail := tailFile(c.logPath(name), c.opts.LogTailLines)
-	return &StartError{Component: name, Err: err, LogTail: tail, portInUse: isAddrInUse(err, tail)}
+	return &StartError{Component: name, Err: err, LogTail: tailFile(c.logPath(name), c.opts.LogTailLines)}
 }
 
 func (c *Cluster) proc(name string) *process {
@@ -547,6 +619,12 @@ func (c *Cluster) path(elem ...string) string {
 
 func (c *Cluster) logPath(name string) string { return c.path("logs", name+".log") }
 
+func (c *Cluster) kubeconfigPath(user string) string {
+	return c.path("kubeconfig", user+".kubeconfig")
+}
+
+func (c *Cluster) runtimeSocket() string { return c.path("containerd", "containerd.sock") }
+
 func (c *Cluster) logf(format string, args ...any) { c.opts.Logf(format, args...) }
 
 func (c *Cluster) since() string { return time.Since(c.started).Round(time.Millisecond).String() }
@@ -561,19 +639,19 @@ func (c *Cluster) RESTConfig() *rest.Config { return rest.CopyConfig(c.restConfi
 // Client is an admin clientset.
 func (c *Cluster) Client() kubernetes.Interface { return c.client }
 
-// Ports are the ports the components listen on.
-func (c *Cluster) Ports() Ports { return c.ports }
+// NodeIP is the node's address, reachable from the host (NodePorts answer there).
+func (c *Cluster) NodeIP() string { return c.ns.nodeIP.String() }
 
-// Host is the apiserver URL, https://127.0.0.1:<port>.
+// Host is the apiserver URL, https://<NodeIP>:6443.
 func (c *Cluster) Host() string { return c.restConfig.Host }
 
-// WorkDir is the directory holding pki/, kubeconfig/, logs/ and etcd/.
+// WorkDir is the directory holding pki/, kubeconfig/, logs/ and the components' state.
 func (c *Cluster) WorkDir() string { return c.workDir }
 
 // StartDuration is how long Start took until everything was ready.
 func (c *Cluster) StartDuration() time.Duration { return c.startTime }
 
-// PIDs maps each started component to its process id (its process group id too).
+// PIDs maps each started component to its process id.
 func (c *Cluster) PIDs() map[string]int {
 	m := map[string]int{}
 	for _, p := range c.procs.list() {
@@ -606,9 +684,6 @@ func (c *Cluster) Logs() string {
 	return c.renderLogs()
 }
 
-// DumpLogs writes Logs to w.
-func (c *Cluster) DumpLogs(w io.Writer) { _, _ = io.WriteString(w, c.Logs()) }
-
 func (c *Cluster) renderLogs() string {
 	var b strings.Builder
 	for _, p := range c.procs.list() {
@@ -625,10 +700,13 @@ func (c *Cluster) renderLogs() string {
 	return b.String()
 }
 
-// Stop stops every process Start started: the clients of the apiserver first
-// (all at once), then kube-apiserver, then etcd; each process group gets
-// SIGTERM and, after StopGracePeriod, SIGKILL. It returns when no process is
-// left, then removes a temporary WorkDir. It is idempotent.
+// Stop stops the node: the kubelet and kube-proxy first, then the pods'
+// processes, containerd, metrics-server, the controllers, kube-apiserver and
+// etcd; each gets SIGTERM and, after StopGracePeriod, SIGKILL. Then the
+// namespaces go (with every mount, interface and iptables rule in them), the
+// cgroups are removed and the kernel settings the kubelet changed restored.
+// It returns when no process is left, then removes a temporary WorkDir. It
+// is idempotent.
 func (c *Cluster) Stop() {
 	c.stopOnce.Do(func() {
 		procs := c.procs.list()
@@ -637,25 +715,25 @@ func (c *Cluster) Stop() {
 		for _, p := range procs {
 			byName[p.name] = append(byName[p.name], p)
 		}
-		stages := [][]string{{MetricsServer, Kwok, Scheduler, ControllerManager}, {APIServer}, {Etcd}}
+		stages := [][]string{{Kubelet, KubeProxy, MetricsServer}, {Containerd, Scheduler, ControllerManager}, {APIServer}, {Etcd}}
 		var took []string
-		for _, stage := range stages {
+		for i, stage := range stages {
 			ts := time.Now()
 			var wg sync.WaitGroup
 			for _, name := range stage {
 				for _, p := range byName[name] {
-					wg.Add(1)
-					go func() {
-						defer wg.Done()
-						p.stop(c.opts.StopGracePeriod)
-					}()
+					wg.Go(func() { p.stop(c.opts.StopGracePeriod) })
 				}
 			}
 			wg.Wait()
+			if i == 0 && c.ns != nil {
+				killCgroupProcs(c.ns.cgroup) // the pods, before their runtime goes
+			}
 			took = append(took, fmt.Sprintf("%s %s", strings.Join(stage, "+"), time.Since(ts).Round(time.Millisecond)))
 		}
+		c.ns.destroy(c.logf)
 		if len(procs) > 0 {
-			c.logf("cluster: stopped %d processes in %s (%s)", len(procs), time.Since(t0).Round(time.Millisecond), strings.Join(took, ", "))
+			c.logf("cluster: stopped %d processes and the node's namespaces in %s (%s)", len(procs), time.Since(t0).Round(time.Millisecond), strings.Join(took, ", "))
 		}
 		c.stopMu.Lock()
 		c.finalLogs = c.renderLogs()
@@ -671,8 +749,7 @@ func (c *Cluster) Stop() {
 	})
 }
 
-// Alive returns the components whose process (or process group) still
-// exists; empty after Stop.
+// Alive returns the components whose process still exists; empty after Stop.
 func (c *Cluster) Alive() []string {
 	var alive []string
 	for _, p := range c.procs.list() {
@@ -682,6 +759,33 @@ func (c *Cluster) Alive() []string {
 	}
 	sort.Strings(alive)
 	return alive
+}
+
+// Leftovers lists what of the node is still on the host after Stop: live
+// processes of its mount namespace or cgroups, cgroup directories, the host
+// veth. Empty when Stop cleaned up everything.
+func (c *Cluster) Leftovers() []string {
+	var left []string
+	if c.ns == nil {
+		return nil
+	}
+	if c.ns.pid > 0 && pidAlive(c.ns.pid) {
+		left = append(left, fmt.Sprintf("namespace holder pid %d", c.ns.pid))
+	}
+	dirs, _ := cgroupHierarchies()
+	for _, h := range dirs {
+		if _, err := os.Stat(filepath.Join(h, c.ns.cgroup)); err == nil {
+			left = append(left, "cgroup "+filepath.Join(h, c.ns.cgroup))
+		}
+	}
+	if _, err := net.InterfaceByName(c.ns.hostLink); err == nil {
+		left = append(left, "interface "+c.ns.hostLink)
+	}
+	b, _ := os.ReadFile("/proc/self/mountinfo")
+	if c.workDir != "" && strings.Contains(string(b), c.workDir) {
+		left = append(left, "mounts under "+c.workDir)
+	}
+	return left
 }
 
 // httpStatusError is a non-2xx answer.
@@ -694,11 +798,11 @@ func (e *httpStatusError) Error() string { return fmt.Sprintf("HTTP %d: %s", e.c
 
 // probeClient talks to the components' own endpoints. They serve self-signed
 // or test certificates; only liveness is checked here, never identity. No
-// proxy: everything is on loopback.
+// proxy: the node is reached over its own veth.
 var probeClient = &http.Client{
 	Transport: &http.Transport{
 		Proxy:             nil,
-		TLSClientConfig:   &tls.Config{InsecureSkipVerify: true}, //nolint:gosec // loopback health probes
+		TLSClientConfig:   &tls.Config{InsecureSkipVerify: true}, //nolint:gosec // health probes of a test node
 		DisableKeepAlives: true,
 	},
 	Timeout: 5 * time.Second,

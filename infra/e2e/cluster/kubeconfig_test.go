@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/tls"
 	"crypto/x509"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -15,7 +16,7 @@ import (
 )
 
 func TestKubeconfigRendersAndLoads(t *testing.T) {
-	p, err := newPKI()
+	p, err := newPKI(NodeName, net.IPv4(198, 51, 100, 2), net.IPv4(192, 0, 2, 1))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,7 +54,7 @@ func TestKubeconfigRendersAndLoads(t *testing.T) {
 // cert from the cluster CA, and connects with the REST config loaded from a
 // written kubeconfig: the pieces fit together as kube-apiserver uses them.
 func TestKubeconfigTLSHandshake(t *testing.T) {
-	p, err := newPKI()
+	p, err := newPKI(NodeName, net.IPv4(198, 51, 100, 2), net.IPv4(192, 0, 2, 1))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,8 +9,6 @@ import (
 	"io"
 	"text/template"
 
-	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -22,28 +20,24 @@ import (
 	"k8s.io/client-go/restmapper"
 )
 
-// kwokConfig is kwok's --config: Stages (node and pod lifecycle), the Metric
-// that serves /metrics/nodes/{node}/metrics/resource for metrics-server, and the
-// ClusterResourceUsage that reads pod CPU/memory from the
-// kwok.x-k8s.io/usage-cpu and kwok.x-k8s.io/usage-memory annotations. It must
-// hold no KwokConfiguration document: kwok's options are passed as flags.
-//
-//go:embed manifests/kwok.yaml
-var kwokConfig []byte
+// The node's configuration files, Go templates filled in by render.
+var (
+	//go:embed manifests/containerd.toml
+	containerdConfig string
+	//go:embed manifests/cni.conflist
+	cniConfig string
+	//go:embed manifests/kubelet.yaml
+	kubeletConfig string
+	//go:embed manifests/kube-proxy.yaml
+	kubeProxyConfig string
+	// metricsServerManifest registers metrics-server (a process inside the
+	// node) as the metrics.k8s.io APIService.
+	//go:embed manifests/metrics-server.yaml
+	metricsServerManifest string
+)
 
-// nodeManifest is the fake node kwok manages.
-//
-//go:embed manifests/node.yaml
-var nodeManifest []byte
-
-// metricsServerManifest registers metrics-server (a local process) as the
-// metrics.k8s.io APIService; {{.Port}} is its secure port.
-//
-//go:embed manifests/metrics-server.yaml
-var metricsServerManifest string
-
-// NodeName is the name of the fake node.
-const NodeName = "kwok-node-0"
+// NodeName is the name of the node.
+const NodeName = "cloudperf-node"
 
 // fieldManager is the server-side apply field manager of this package.
 const fieldManager = "cloudperf-e2e-cluster"
@@ -53,25 +47,17 @@ var apiServiceGVR = schema.GroupVersionResource{Group: "apiregistration.k8s.io",
 // metricsAPIService is the name of the APIService metrics-server serves.
 const metricsAPIService = "v1beta1.metrics.k8s.io"
 
-func renderMetricsServerManifest(port int) ([]byte, error) {
-	t, err := template.New("metrics-server.yaml").Option("missingkey=error").Parse(metricsServerManifest)
+// render fills in a configuration template; a field the data lacks is an error.
+func render(name, text string, data any) ([]byte, error) {
+	t, err := template.New(name).Option("missingkey=error").Parse(text)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("cluster: %s: %w", name, err)
 	}
 	var b bytes.Buffer
-	if err := t.Execute(&b, struct{ Port int }{port}); err != nil {
-		return nil, err
+	if err := t.Execute(&b, data); err != nil {
+		return nil, fmt.Errorf("cluster: %s: %w", name, err)
 	}
 	return b.Bytes(), nil
-}
-
-// decodeNode parses the embedded node manifest.
-func decodeNode() (*corev1.Node, error) {
-	var n corev1.Node
-	if err := utilyaml.NewYAMLOrJSONDecoder(bytes.NewReader(nodeManifest), 4096).Decode(&n); err != nil {
-		return nil, fmt.Errorf("cluster: decode node manifest: %w", err)
-	}
-	return &n, nil
 }
 
 // decodeManifests splits multi-document YAML (or JSON) into objects, skipping
@@ -136,20 +122,6 @@ func (c *Cluster) Apply(ctx context.Context, manifest []byte) error {
 		if _, err := ri.Apply(ctx, obj.GetName(), obj, metav1.ApplyOptions{FieldManager: fieldManager, Force: true}); err != nil {
 			return fmt.Errorf("cluster: apply %s %s: %w", gvk.Kind, obj.GetName(), err)
 		}
-	}
-	return nil
-}
-
-// createNode creates the fake node with a typed Create, not server-side apply:
-// apply drops .status on the main resource, and the node's capacity and
-// allocatable come from its manifest (kwok keeps what is there).
-func (c *Cluster) createNode(ctx context.Context) error {
-	n, err := decodeNode()
-	if err != nil {
-		return err
-	}
-	if _, err := c.client.CoreV1().Nodes().Create(ctx, n, metav1.CreateOptions{FieldManager: fieldManager}); err != nil && !apierrors.IsAlreadyExists(err) {
-		return fmt.Errorf("cluster: create node %s: %w", n.Name, err)
 	}
 	return nil
 }

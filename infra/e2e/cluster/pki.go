@@ -41,28 +41,29 @@ type pki struct {
 	Scheduler         *keyPair // CN=system:kube-scheduler
 	FrontProxyCA      *keyPair // aggregation layer request-header CA
 	FrontProxyClient  *keyPair // CN=front-proxy-client, signed by FrontProxyCA
+	Kubelet           *keyPair // the kubelet's client cert: CN=system:node:<node>, O=system:nodes
+	KubeletServing    *keyPair // the kubelet's serving cert, for the node address
+	KubeProxy         *keyPair // CN=system:kube-proxy (bound to system:node-proxier)
 	ServiceAccount    crypto.Signer
 	SAKeyPEM          []byte // PKCS#8 private key for --service-account-signing-key-file
 	SAPubPEM          []byte // PKIX public key for --service-account-key-file
 }
 
-// apiserverDNSNames and apiserverIPs are the SANs of the apiserver serving cert.
-var (
-	apiserverDNSNames = []string{
-		"localhost",
-		"kubernetes",
-		"kubernetes.default",
-		"kubernetes.default.svc",
-		"kubernetes.default.svc.cluster.local",
-	}
-	// 10.0.0.1 is the first address of --service-cluster-ip-range=10.0.0.0/24,
-	// the ClusterIP of the "kubernetes" Service.
-	apiserverIPs = []net.IP{net.IPv4(127, 0, 0, 1), net.IPv4(10, 0, 0, 1)}
-)
+// apiserverDNSNames are DNS SANs of the apiserver serving cert; its IP SANs are
+// loopback, the node address and the "kubernetes" Service's ClusterIP.
+var apiserverDNSNames = []string{
+	"localhost",
+	"kubernetes",
+	"kubernetes.default",
+	"kubernetes.default.svc",
+	"kubernetes.default.svc.cluster.local",
+}
 
 // newPKI generates a fresh CA, serving and client certificates and the
-// service-account key pair.
-func newPKI() (*pki, error) {
+// service-account key pair for a node named nodeName at nodeIP, whose
+// "kubernetes" Service has the ClusterIP apiserverServiceIP.
+func newPKI(nodeName string, nodeIP, apiserverServiceIP net.IP) (*pki, error) {
+	apiserverIPs := []net.IP{net.IPv4(127, 0, 0, 1), nodeIP, apiserverServiceIP}
 	var p pki
 	var err error
 	if p.CA, err = newCA("cloudperf-e2e-ca"); err != nil {
@@ -75,10 +76,10 @@ func newPKI() (*pki, error) {
 		[]x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}, apiserverDNSNames, apiserverIPs); err != nil {
 		return nil, err
 	}
-	// Client certs also carry serverAuth and localhost SANs: kwok and
-	// metrics-server serve TLS with the admin cert, as the reference did.
+	// Client certs also carry serverAuth and local SANs: metrics-server serves
+	// TLS with the admin cert.
 	clientUsage := []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth, x509.ExtKeyUsageServerAuth}
-	localDNS, localIPs := []string{"localhost"}, []net.IP{net.IPv4(127, 0, 0, 1)}
+	localDNS, localIPs := []string{"localhost"}, []net.IP{net.IPv4(127, 0, 0, 1), nodeIP}
 	if p.Admin, err = newLeaf(p.CA, pkix.Name{CommonName: "kubernetes-admin", Organization: []string{"system:masters"}},
 		clientUsage, localDNS, localIPs); err != nil {
 		return nil, err
@@ -93,6 +94,18 @@ func newPKI() (*pki, error) {
 	}
 	if p.FrontProxyClient, err = newLeaf(p.FrontProxyCA, pkix.Name{CommonName: "front-proxy-client"},
 		clientUsage, localDNS, localIPs); err != nil {
+		return nil, err
+	}
+	if p.Kubelet, err = newLeaf(p.CA, pkix.Name{CommonName: "system:node:" + nodeName, Organization: []string{"system:nodes"}},
+		[]x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}, nil, nil); err != nil {
+		return nil, err
+	}
+	if p.KubeletServing, err = newLeaf(p.CA, pkix.Name{CommonName: nodeName},
+		[]x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}, []string{nodeName, "localhost"}, localIPs); err != nil {
+		return nil, err
+	}
+	if p.KubeProxy, err = newLeaf(p.CA, pkix.Name{CommonName: "system:kube-proxy"},
+		[]x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}, nil, nil); err != nil {
 		return nil, err
 	}
 	sa, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
@@ -123,6 +136,8 @@ const (
 	fileFPClientCrt  = "front-proxy-client.crt"
 	fileFPClientKey  = "front-proxy-client.key"
 	fileSAKey        = "sa.key"
+	fileKubeletCrt   = "kubelet-serving.crt"
+	fileKubeletKey   = "kubelet-serving.key"
 	fileSAPub        = "sa.pub"
 )
 
@@ -146,6 +161,8 @@ func (p *pki) WriteFiles(dir string) error {
 		{fileFPClientCrt, p.FrontProxyClient.CertPEM, 0o644},
 		{fileFPClientKey, p.FrontProxyClient.KeyPEM, 0o600},
 		{fileSAKey, p.SAKeyPEM, 0o600},
+		{fileKubeletCrt, p.KubeletServing.CertPEM, 0o644},
+		{fileKubeletKey, p.KubeletServing.KeyPEM, 0o600},
 		{fileSAPub, p.SAPubPEM, 0o644},
 	}
 	for _, f := range files {

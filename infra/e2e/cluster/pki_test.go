@@ -14,7 +14,7 @@ import (
 )
 
 func TestPKIChainsVerify(t *testing.T) {
-	p, err := newPKI()
+	p, err := newPKI(NodeName, net.IPv4(198, 51, 100, 2), net.IPv4(192, 0, 2, 1))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -28,14 +28,14 @@ func TestPKIChainsVerify(t *testing.T) {
 	}
 	// Serving cert: valid for every name clients use.
 	for _, name := range []string{"localhost", "kubernetes", "kubernetes.default", "kubernetes.default.svc",
-		"kubernetes.default.svc.cluster.local", "127.0.0.1", "10.0.0.1"} {
+		"kubernetes.default.svc.cluster.local", "127.0.0.1", "192.0.2.1"} {
 		if _, err := p.APIServer.Cert.Verify(x509.VerifyOptions{DNSName: name, Roots: roots,
 			KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}); err != nil {
 			t.Errorf("apiserver cert for %s: %v", name, err)
 		}
 	}
-	if !slices.ContainsFunc(p.APIServer.Cert.IPAddresses, func(ip net.IP) bool { return ip.Equal(net.IPv4(10, 0, 0, 1)) }) {
-		t.Errorf("apiserver cert IPs %v lack 10.0.0.1", p.APIServer.Cert.IPAddresses)
+	if !slices.ContainsFunc(p.APIServer.Cert.IPAddresses, func(ip net.IP) bool { return ip.Equal(net.IPv4(192, 0, 2, 1)) }) {
+		t.Errorf("apiserver cert IPs %v lack 192.0.2.1", p.APIServer.Cert.IPAddresses)
 	}
 	if _, err := p.APIServer.Cert.Verify(x509.VerifyOptions{DNSName: "example.com", Roots: roots}); err == nil {
 		t.Error("apiserver cert verified for an unrelated name")
@@ -79,7 +79,7 @@ func TestPKIChainsVerify(t *testing.T) {
 }
 
 func TestPKIFilesParseAsKubernetesReadsThem(t *testing.T) {
-	p, err := newPKI()
+	p, err := newPKI(NodeName, net.IPv4(198, 51, 100, 2), net.IPv4(192, 0, 2, 1))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Builds the pinned tools the e2e test runs (Pulumi CLI, Kubernetes provider,
-# etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok,
-# metrics-server) from the Go module proxy into a user cache directory keyed by
-# version, and prints that directory. A warm run only checks what is there.
+# Builds the pinned tools the e2e test runs from the Go module proxy into a
+# user cache directory keyed by version, and prints that directory: the Pulumi
+# CLI and Kubernetes provider; the control plane (etcd, kube-apiserver,
+# kube-controller-manager, kube-scheduler, metrics-server); the node (kubelet,
+# kube-proxy, containerd with its runc shim and ctr, runc, the CNI plugins
+# bridge, host-local, loopback and portmap). A warm run only checks what is there.
 #
 #   infra/e2e/tools/install.sh            build what is missing, print the bin dir
 #   infra/e2e/tools/install.sh --check    exit 1 if anything is missing
@@ -21,8 +23,10 @@ PULUMI_VERSION=v3.276.0
 PROVIDER_VERSION=4.32.0 # stamped so the engine accepts it for sdk/v4 v4.32.0
 K8S_VERSION=v1.36.3
 ETCD_VERSION=v3.6.16
-KWOK_VERSION=v0.8.0
-METRICS_SERVER_VERSION=v0.9.0
+METRICS_SERVER_VERSION=v0.8.0
+CONTAINERD_VERSION=v2.4.2
+RUNC_VERSION=v1.5.3
+CNI_PLUGINS_VERSION=v1.10.0
 
 bin=$cache/bin
 mkdir -p "$bin"
@@ -65,7 +69,7 @@ missing=0
 build "$here/etcd" etcd "$ETCD_VERSION" go.etcd.io/etcd/server/v3
 
 k8s_ldflags="-X k8s.io/component-base/version.gitVersion=$K8S_VERSION -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=36 -X k8s.io/component-base/version.gitTreeState=clean -X k8s.io/client-go/pkg/version.gitVersion=$K8S_VERSION"
-for c in kube-apiserver kube-controller-manager kube-scheduler; do
+for c in kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy; do
   build "$here/kubernetes" "$c" "$K8S_VERSION" "k8s.io/kubernetes/cmd/$c" "$k8s_ldflags"
 done
 
@@ -75,15 +79,40 @@ install() {
   if want "$name" "$version"; then
     local gobin=$cache/work/$name
     rm -rf "$gobin"
-    GOBIN=$gobin GOFLAGS= nice -n 10 go install -trimpath -ldflags "-s -w $ldflags" "$pkg@$version"
+    GOBIN=$gobin GOFLAGS=${GOFLAGS#-mod=mod} nice -n 10 go install -trimpath -ldflags "-s -w $ldflags" "$pkg@$version"
     mv "$gobin/$name" "$bin/$name-$version"
     rm -rf "$gobin"
     done_building "$name" "$version"
   fi
 }
-install kwok "$KWOK_VERSION" sigs.k8s.io/kwok/cmd/kwok
 install metrics-server "$METRICS_SERVER_VERSION" sigs.k8s.io/metrics-server/cmd/metrics-server \
   "-X k8s.io/client-go/pkg/version.gitVersion=$METRICS_SERVER_VERSION -X k8s.io/component-base/version.gitVersion=$METRICS_SERVER_VERSION"
+
+# The node's runtime. containerd: pure Go (no btrfs/devmapper/zfs snapshotters,
+# overlayfs is what the node uses); runc: cgo with Debian's libseccomp-dev, so
+# the RuntimeDefault seccomp profile is really enforced.
+for c in containerd containerd-shim-runc-v2 ctr; do
+  CGO_ENABLED=0 GOFLAGS="-tags=no_btrfs,no_devmapper,no_zfs" install "$c" "$CONTAINERD_VERSION" "github.com/containerd/containerd/v2/cmd/$c" \
+    "-X github.com/containerd/containerd/v2/version.Version=$CONTAINERD_VERSION"
+done
+if [ "$check_only" = 0 ] && ! [ -x "$bin/runc-$RUNC_VERSION" ] && ! [ -f /usr/include/seccomp.h ]; then
+  log "runc needs libseccomp-dev: apt-get install -y libseccomp-dev"
+  exit 1
+fi
+CGO_ENABLED=1 GOFLAGS="-tags=seccomp" install runc "$RUNC_VERSION" github.com/opencontainers/runc "-X main.version=${RUNC_VERSION#v}"
+# CNI plugins go to a directory of their own: containerd's cni bin_dirs.
+cni=$bin/cni-$CNI_PLUGINS_VERSION
+for c in main/bridge main/loopback ipam/host-local meta/portmap; do
+  name=${c#*/}
+  if [ ! -x "$cni/$name" ]; then
+    if [ "$check_only" = 1 ]; then log "missing CNI plugin $name $CNI_PLUGINS_VERSION"; missing=1; continue; fi
+    log "building CNI plugin $name $CNI_PLUGINS_VERSION"
+    mkdir -p "$cni"
+    GOBIN=$cni CGO_ENABLED=0 GOFLAGS= nice -n 10 go install -trimpath -ldflags "-s -w" \
+      "github.com/containernetworking/plugins/plugins/$c@$CNI_PLUGINS_VERSION"
+  fi
+done
+[ -d "$cni" ] && ln -sfn "cni-$CNI_PLUGINS_VERSION" "$bin/cni"
 
 build "$here/pulumi" pulumi "$PULUMI_VERSION" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi \
   "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$PULUMI_VERSION"

@@ -1,0 +1,404 @@
+//go:build linux
+
+package cluster
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// The node's addresses, all inside namespaces this package creates (RFC 5737
+// documentation ranges: nothing here can leave the machine).
+const (
+	podSubnet     = "203.0.113.0/24" // the CNI bridge's range, inside the node
+	podGateway    = "203.0.113.1"
+	serviceSubnet = "192.0.2.0/24" // ClusterIPs, handled by kube-proxy inside the node
+	serviceFirst  = "192.0.2.1"    // the "kubernetes" Service
+	linkPrefix    = "198.51.100."  // a /30 per node on the host: .4k+1 host side, .4k+2 the node
+	ownerEnv      = "CLOUDPERF_NODE_OWNER"
+	cgroupPrefix  = "cloudperf-node-"
+)
+
+// namespace is the node's "machine": a network and a mount namespace held by
+// one process (unshare … sleep) that every component joins with nsenter, a
+// veth pair to the host, and a cgroup root for its pods. Everything the node
+// mounts lives and dies with the mount namespace; the network namespace (its
+// veth, bridge, pod namespaces and iptables rules) with its last process.
+type namespace struct {
+	holder   *exec.Cmd
+	pid      int
+	slot     int    // k in 198.51.100.4k+1/30
+	hostLink string // the host end of the veth pair
+	hostIP   net.IP
+	nodeIP   net.IP
+	cgroup   string // the pods' cgroup root, "/cloudperf-node-<owner>-<slot>"
+	sysctls  map[string]string
+}
+
+// newNamespace creates the namespaces, the veth pair (host side up with
+// hostIP/30, node side eth0 with nodeIP/30 and a default route: the kubelet
+// wants one), IP forwarding inside, private tmpfs on /run and /var/log (the
+// runtime's sockets, pod network namespaces and the kubelet's log links never
+// reach the host) and the cgroup root in every cgroup v1 hierarchy.
+func newNamespace(ctx context.Context, logf func(string, ...any)) (ns *namespace, err error) {
+	sweepStale(logf)
+	slot, err := freeSlot()
+	if err != nil {
+		return nil, err
+	}
+	ns = &namespace{
+		slot:     slot,
+		hostLink: "cloudperf" + strconv.Itoa(slot),
+		hostIP:   net.ParseIP(linkPrefix + strconv.Itoa(4*slot+1)),
+		nodeIP:   net.ParseIP(linkPrefix + strconv.Itoa(4*slot+2)),
+		cgroup:   "/" + cgroupPrefix + strconv.Itoa(os.Getpid()) + "-" + strconv.Itoa(slot),
+	}
+	defer func() {
+		if err != nil {
+			ns.destroy(logf)
+		}
+	}()
+	ns.holder = exec.Command("unshare", "--net", "--mount", "--propagation", "private", "--", "sleep", "infinity")
+	ns.holder.Env = append(os.Environ(), ownerEnv+"="+strconv.Itoa(os.Getpid()))
+	ns.holder.SysProcAttr = sysProcAttr()
+	if err := ns.holder.Start(); err != nil {
+		return nil, fmt.Errorf("cluster: unshare: %w", err)
+	}
+	ns.pid = ns.holder.Process.Pid
+	go func() { _ = ns.holder.Wait() }()
+	if err := ns.waitUnshared(ctx); err != nil {
+		return nil, err
+	}
+	pid := strconv.Itoa(ns.pid)
+	steps := [][]string{
+		{"ip", "link", "add", ns.hostLink, "type", "veth", "peer", "name", "eth0", "netns", pid},
+		{"ip", "addr", "add", ns.hostIP.String() + "/30", "dev", ns.hostLink},
+		{"ip", "link", "set", ns.hostLink, "up"},
+	}
+	inside := [][]string{
+		{"ip", "link", "set", "lo", "up"},
+		{"ip", "addr", "add", ns.nodeIP.String() + "/30", "dev", "eth0"},
+		{"ip", "link", "set", "eth0", "up"},
+		{"ip", "route", "add", "default", "via", ns.hostIP.String()},
+		{"sh", "-c", "echo 1 > /proc/sys/net/ipv4/ip_forward"},
+		{"mount", "-t", "tmpfs", "-o", "mode=755", "cloudperf-run", "/run"},
+		{"mount", "-t", "tmpfs", "-o", "mode=755", "cloudperf-log", "/var/log"},
+	}
+	for _, s := range steps {
+		if err := run(ctx, s...); err != nil {
+			return nil, err
+		}
+	}
+	for _, s := range inside {
+		if err := run(ctx, ns.enter(s...)...); err != nil {
+			return nil, err
+		}
+	}
+	if err := ns.makeCgroups(); err != nil {
+		return nil, err
+	}
+	// The kubelet sets these kernel tunables at start (they are not
+	// namespaced): note them so destroy can put them back.
+	ns.sysctls = map[string]string{}
+	for _, k := range kubeletSysctls {
+		if b, err := os.ReadFile(sysctlPath(k)); err == nil {
+			ns.sysctls[k] = strings.TrimSpace(string(b))
+		}
+	}
+	logf("cluster: node namespace (holder pid %d): host %s %s/30 ⇄ node eth0 %s, pods %s, services %s, cgroup %s",
+		ns.pid, ns.hostLink, ns.hostIP, ns.nodeIP, podSubnet, serviceSubnet, ns.cgroup)
+	return ns, nil
+}
+
+// kubeletSysctls are the kernel settings the kubelet changes when
+// protectKernelDefaults is false (what minikube and kubeadm nodes run with).
+var kubeletSysctls = []string{
+	"vm/overcommit_memory", "vm/panic_on_oom", "kernel/panic", "kernel/panic_on_oops",
+	"kernel/keys/root_maxkeys", "kernel/keys/root_maxbytes",
+}
+
+func sysctlPath(k string) string { return "/proc/sys/" + k }
+
+// enter prefixes a command so it runs inside the node's namespaces, in dir /.
+func (ns *namespace) enter(args ...string) []string {
+	return append([]string{"nsenter", "--target", strconv.Itoa(ns.pid), "--net", "--mount", "--wd=/", "--"}, args...)
+}
+
+// enterIn is enter with a working directory.
+func (ns *namespace) enterIn(dir string, args ...string) []string {
+	return append([]string{"nsenter", "--target", strconv.Itoa(ns.pid), "--net", "--mount", "--wd=" + dir, "--"}, args...)
+}
+
+// waitUnshared waits until the holder runs in namespaces of its own.
+func (ns *namespace) waitUnshared(ctx context.Context) error {
+	self, _ := os.Readlink("/proc/self/ns/net")
+	for {
+		if l, err := os.Readlink(fmt.Sprintf("/proc/%d/ns/net", ns.pid)); err == nil && l != self {
+			if exe, _ := os.Readlink(fmt.Sprintf("/proc/%d/exe", ns.pid)); strings.HasSuffix(exe, "/sleep") {
+				return nil
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("cluster: unshare did not create the node's namespaces: %w", ctx.Err())
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+}
+
+// freeSlot finds a /30 in 198.51.100.0/24 no host interface uses.
+func freeSlot() (int, error) {
+	addrs, err := net.InterfaceAddrs()
+	if err != nil {
+		return 0, err
+	}
+	used := map[int]bool{}
+	for _, a := range addrs {
+		if ipn, ok := a.(*net.IPNet); ok {
+			if s, ok := strings.CutPrefix(ipn.IP.String(), linkPrefix); ok {
+				n, _ := strconv.Atoi(s)
+				used[n/4] = true
+			}
+		}
+	}
+	for slot := 1; slot < 64; slot++ {
+		if !used[slot] {
+			if _, err := net.InterfaceByName("cloudperf" + strconv.Itoa(slot)); err != nil {
+				return slot, nil
+			}
+		}
+	}
+	return 0, errors.New("cluster: no free /30 left in 198.51.100.0/24 (64 nodes running?)")
+}
+
+// cgroupHierarchies lists the mount points of the cgroup v1 hierarchies.
+func cgroupHierarchies() ([]string, error) {
+	b, err := os.ReadFile("/proc/self/mountinfo")
+	if err != nil {
+		return nil, err
+	}
+	var dirs []string
+	for _, line := range strings.Split(string(b), "\n") {
+		// "... mountpoint options - fstype source superoptions"
+		left, right, ok := strings.Cut(line, " - ")
+		if !ok {
+			continue
+		}
+		f, r := strings.Fields(left), strings.Fields(right)
+		if len(f) >= 5 && len(r) >= 1 && r[0] == "cgroup" {
+			dirs = append(dirs, f[4])
+		}
+	}
+	if len(dirs) == 0 {
+		return nil, errors.New("cluster: no cgroup v1 hierarchy is mounted (the node expects cgroup v1 under /sys/fs/cgroup)")
+	}
+	return dirs, nil
+}
+
+// makeCgroups creates the pods' cgroup root in every hierarchy (the kubelet
+// requires it to exist); a cpuset child starts empty and takes its parent's CPUs
+// and memory nodes.
+func (ns *namespace) makeCgroups() error {
+	dirs, err := cgroupHierarchies()
+	if err != nil {
+		return err
+	}
+	for _, h := range dirs {
+		d := filepath.Join(h, ns.cgroup)
+		if err := os.Mkdir(d, 0o755); err != nil && !os.IsExist(err) {
+			return fmt.Errorf("cluster: cgroup root: %w", err)
+		}
+		for _, f := range []string{"cpuset.cpus", "cpuset.mems"} {
+			if b, err := os.ReadFile(filepath.Join(h, f)); err == nil {
+				if err := os.WriteFile(filepath.Join(d, f), b, 0o644); err != nil {
+					return fmt.Errorf("cluster: cgroup root %s: %w", f, err)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// destroy ends every process of the node — those in its cgroup root (the
+// containers), those in its mount namespace (components, shims, the holder) —
+// removes the cgroups, the host's veth end if the kernel has not yet, and puts
+// back the kernel settings the kubelet changed. Safe to call more than once.
+func (ns *namespace) destroy(logf func(string, ...any)) {
+	if ns == nil {
+		return
+	}
+	var mntNS string
+	if ns.pid > 0 {
+		mntNS, _ = os.Readlink(fmt.Sprintf("/proc/%d/ns/mnt", ns.pid))
+	}
+	for round := 0; round < 50; round++ {
+		n := killCgroupProcs(ns.cgroup)
+		if mntNS != "" {
+			n += killInMountNS(mntNS)
+		}
+		if n == 0 && (ns.pid == 0 || !pidAlive(ns.pid)) {
+			break
+		}
+		if ns.pid > 0 {
+			_ = syscall.Kill(ns.pid, syscall.SIGKILL)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if err := removeCgroupTree(ns.cgroup); err != nil {
+		logf("cluster: %v", err)
+	}
+	if ns.hostLink != "" {
+		if _, err := net.InterfaceByName(ns.hostLink); err == nil {
+			_ = run(context.Background(), "ip", "link", "del", ns.hostLink)
+		}
+	}
+	for k, v := range ns.sysctls {
+		if b, err := os.ReadFile(sysctlPath(k)); err == nil && strings.TrimSpace(string(b)) != v {
+			if err := os.WriteFile(sysctlPath(k), []byte(v), 0o644); err != nil {
+				logf("cluster: restore %s=%s: %v", k, v, err)
+			}
+		}
+	}
+	ns.sysctls = nil
+}
+
+// killCgroupProcs SIGKILLs every process in the cgroup subtree root of every
+// hierarchy and returns how many it signalled.
+func killCgroupProcs(root string) int {
+	dirs, _ := cgroupHierarchies()
+	n := 0
+	for _, h := range dirs {
+		_ = filepath.WalkDir(filepath.Join(h, root), func(p string, d os.DirEntry, err error) error {
+			if err != nil || !d.IsDir() {
+				return nil
+			}
+			b, _ := os.ReadFile(filepath.Join(p, "cgroup.procs"))
+			for _, f := range strings.Fields(string(b)) {
+				if pid, _ := strconv.Atoi(f); pid > 0 && syscall.Kill(pid, syscall.SIGKILL) == nil {
+					n++
+				}
+			}
+			return nil
+		})
+	}
+	return n
+}
+
+// killInMountNS SIGKILLs every live process whose mount namespace is mntNS.
+func killInMountNS(mntNS string) int {
+	n := 0
+	for _, pid := range allPIDs() {
+		if l, _ := os.Readlink(fmt.Sprintf("/proc/%d/ns/mnt", pid)); l == mntNS && pidAlive(pid) {
+			if syscall.Kill(pid, syscall.SIGKILL) == nil {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+func allPIDs() []int {
+	entries, _ := os.ReadDir("/proc")
+	var pids []int
+	for _, e := range entries {
+		if pid, err := strconv.Atoi(e.Name()); err == nil && pid != os.Getpid() {
+			pids = append(pids, pid)
+		}
+	}
+	return pids
+}
+
+// removeCgroupTree removes root and its children, deepest first, in every hierarchy.
+func removeCgroupTree(root string) error {
+	dirs, _ := cgroupHierarchies()
+	var left []string
+	for _, h := range dirs {
+		var all []string
+		_ = filepath.WalkDir(filepath.Join(h, root), func(p string, d os.DirEntry, err error) error {
+			if err == nil && d.IsDir() {
+				all = append(all, p)
+			}
+			return nil
+		})
+		slices.Reverse(all)
+		for _, d := range all {
+			var err error
+			for try := 0; try < 20; try++ { // the kernel frees a cgroup shortly after its last process
+				if err = syscall.Rmdir(d); err == nil || errors.Is(err, syscall.ENOENT) {
+					break
+				}
+				time.Sleep(50 * time.Millisecond)
+			}
+			if err != nil && !errors.Is(err, syscall.ENOENT) {
+				left = append(left, d+": "+err.Error())
+			}
+		}
+	}
+	if len(left) > 0 {
+		return fmt.Errorf("cgroups left: %s", strings.Join(left, "; "))
+	}
+	return nil
+}
+
+// sweepStale removes what a node whose owner died (a test binary killed with
+// SIGKILL) left behind: its processes (marked by ownerEnv, or in its cgroup
+// root) and its cgroups; its namespaces and veth go with its last process.
+func sweepStale(logf func(string, ...any)) {
+	for _, pid := range allPIDs() {
+		env, err := os.ReadFile(fmt.Sprintf("/proc/%d/environ", pid))
+		if err != nil {
+			continue
+		}
+		for _, kv := range bytes.Split(env, []byte{0}) {
+			if v, ok := bytes.CutPrefix(kv, []byte(ownerEnv+"=")); ok {
+				if owner, _ := strconv.Atoi(string(v)); owner > 0 && !pidAlive(owner) {
+					_ = syscall.Kill(pid, syscall.SIGKILL)
+				}
+			}
+		}
+	}
+	dirs, _ := cgroupHierarchies()
+	seen := map[string]bool{}
+	for _, h := range dirs {
+		entries, _ := os.ReadDir(h)
+		for _, e := range entries {
+			rest, ok := strings.CutPrefix(e.Name(), cgroupPrefix)
+			if !ok || seen[e.Name()] {
+				continue
+			}
+			owner, _ := strconv.Atoi(strings.SplitN(rest, "-", 2)[0])
+			if owner > 0 && !pidAlive(owner) {
+				seen[e.Name()] = true
+				root := "/" + e.Name()
+				for i := 0; i < 20 && killCgroupProcs(root) > 0; i++ {
+					time.Sleep(100 * time.Millisecond)
+				}
+				if err := removeCgroupTree(root); err != nil {
+					logf("cluster: stale node: %v", err)
+				} else {
+					logf("cluster: removed a stale node's cgroups %s (owner pid %d is gone)", root, owner)
+				}
+			}
+		}
+	}
+}
+
+// run runs a command and returns an error carrying its output.
+func run(ctx context.Context, args ...string) error {
+	out, err := exec.CommandContext(ctx, args[0], args[1:]...).CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("cluster: %s: %v: %s", strings.Join(args, " "), err, bytes.TrimSpace(out))
+	}
+	return nil
+}
