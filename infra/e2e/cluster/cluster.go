@@ -781,6 +781,9 @@ func (c *Cluster) Leftovers() []string {
 	if _, err := net.InterfaceByName(c.ns.hostLink); err == nil {
 		left = append(left, "interface "+c.ns.hostLink)
 	}
+	if _, err := os.Stat(savedSysctls); err == nil && !nodesRunning() {
+		left = append(left, "kernel settings the kubelet changed, not restored ("+savedSysctls+")")
+	}
 	b, _ := os.ReadFile("/proc/self/mountinfo")
 	if c.workDir != "" && strings.Contains(string(b), c.workDir) {
 		left = append(left, "mounts under "+c.workDir)

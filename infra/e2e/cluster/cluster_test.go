@@ -122,6 +122,21 @@ func TestNode(t *testing.T) {
 	}
 	seen := map[string]int{}
 	client := &http.Client{Transport: &http.Transport{Proxy: nil, DisableKeepAlives: true}, Timeout: 5 * time.Second}
+	// kube-proxy programs the NodePort once the EndpointSlice lists the Ready
+	// pods; until then it rejects (connection refused).
+	t3 := time.Now()
+	if err := wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, 30*time.Second, true, func(ctx context.Context) (bool, error) {
+		resp, err := client.Get(url)
+		if err != nil {
+			return false, nil
+		}
+		resp.Body.Close()
+		return true, nil
+	}); err != nil {
+		rules, _ := c.IPTables(ctx)
+		t.Fatalf("the NodePort %s never answered: %v\n%s", url, err, rules)
+	}
+	t.Logf("MEASURE the NodePort answered %s after the pods were Ready", time.Since(t3).Round(time.Millisecond))
 	for i := 0; i < 200 && len(seen) < 2; i++ {
 		resp, err := client.Get(url + "?cpu=2ms")
 		if err != nil {

@@ -18,18 +18,6 @@ import (
 	"time"
 )
 
-// The node's addresses, all inside namespaces this package creates (RFC 5737
-// documentation ranges: nothing here can leave the machine).
-const (
-	podSubnet     = "203.0.113.0/24" // the CNI bridge's range, inside the node
-	podGateway    = "203.0.113.1"
-	serviceSubnet = "192.0.2.0/24" // ClusterIPs, handled by kube-proxy inside the node
-	serviceFirst  = "192.0.2.1"    // the "kubernetes" Service
-	linkPrefix    = "198.51.100."  // a /30 per node on the host: .4k+1 host side, .4k+2 the node
-	ownerEnv      = "CLOUDPERF_NODE_OWNER"
-	cgroupPrefix  = "cloudperf-node-"
-)
-
 // namespace is the node's "machine": a network and a mount namespace held by
 // one process (unshare … sleep) that every component joins with nsenter, a
 // veth pair to the host, and a cgroup root for its pods. Everything the node
@@ -43,14 +31,14 @@ type namespace struct {
 	hostIP   net.IP
 	nodeIP   net.IP
 	cgroup   string // the pods' cgroup root, "/cloudperf-node-<owner>-<slot>"
-	sysctls  map[string]string
 }
 
 // newNamespace creates the namespaces, the veth pair (host side up with
 // hostIP/30, node side eth0 with nodeIP/30 and a default route: the kubelet
-// wants one), IP forwarding inside, private tmpfs on /run and /var/log (the
-// runtime's sockets, pod network namespaces and the kubelet's log links never
-// reach the host) and the cgroup root in every cgroup v1 hierarchy.
+// wants one), IP forwarding inside, private tmpfs on /run, /var/log and
+// /var/lib (the runtime's sockets, pod network namespaces, the kubelet's log
+// links and plugin sockets never reach the host) and the cgroup root in every
+// cgroup v1 hierarchy.
 func newNamespace(ctx context.Context, logf func(string, ...any)) (ns *namespace, err error) {
 	sweepStale(logf)
 	slot, err := freeSlot()
@@ -94,6 +82,9 @@ func newNamespace(ctx context.Context, logf func(string, ...any)) (ns *namespace
 		{"sh", "-c", "echo 1 > /proc/sys/net/ipv4/ip_forward"},
 		{"mount", "-t", "tmpfs", "-o", "mode=755", "cloudperf-run", "/run"},
 		{"mount", "-t", "tmpfs", "-o", "mode=755", "cloudperf-log", "/var/log"},
+		// The kubelet's device-plugin socket and libcni's result cache are
+		// fixed paths under /var/lib.
+		{"mount", "-t", "tmpfs", "-o", "mode=755", "cloudperf-lib", "/var/lib"},
 	}
 	for _, s := range steps {
 		if err := run(ctx, s...); err != nil {
@@ -108,13 +99,8 @@ func newNamespace(ctx context.Context, logf func(string, ...any)) (ns *namespace
 	if err := ns.makeCgroups(); err != nil {
 		return nil, err
 	}
-	// The kubelet sets these kernel tunables at start (they are not
-	// namespaced): note them so destroy can put them back.
-	ns.sysctls = map[string]string{}
-	for _, k := range kubeletSysctls {
-		if b, err := os.ReadFile(sysctlPath(k)); err == nil {
-			ns.sysctls[k] = strings.TrimSpace(string(b))
-		}
+	if err := saveSysctls(); err != nil {
+		return nil, err
 	}
 	logf("cluster: node namespace (holder pid %d): host %s %s/30 ⇄ node eth0 %s, pods %s, services %s, cgroup %s",
 		ns.pid, ns.hostLink, ns.hostIP, ns.nodeIP, podSubnet, serviceSubnet, ns.cgroup)
@@ -123,12 +109,63 @@ func newNamespace(ctx context.Context, logf func(string, ...any)) (ns *namespace
 
 // kubeletSysctls are the kernel settings the kubelet changes when
 // protectKernelDefaults is false (what minikube and kubeadm nodes run with).
+// They are not namespaced: the first node to start saves the host's values in
+// savedSysctls, and when no node is left (the last Stop, or a sweep after a
+// killed test) they are put back.
 var kubeletSysctls = []string{
 	"vm/overcommit_memory", "vm/panic_on_oom", "kernel/panic", "kernel/panic_on_oops",
 	"kernel/keys/root_maxkeys", "kernel/keys/root_maxbytes",
 }
 
+const savedSysctls = "/run/cloudperf-node-sysctls"
+
 func sysctlPath(k string) string { return "/proc/sys/" + k }
+
+func saveSysctls() error {
+	if _, err := os.Stat(savedSysctls); err == nil {
+		return nil // a node already runs, or one was killed: the file has the host's values
+	}
+	var b strings.Builder
+	for _, k := range kubeletSysctls {
+		v, err := os.ReadFile(sysctlPath(k))
+		if err != nil {
+			continue
+		}
+		fmt.Fprintf(&b, "%s=%s\n", k, strings.TrimSpace(string(v)))
+	}
+	return os.WriteFile(savedSysctls, []byte(b.String()), 0o600)
+}
+
+// restoreSysctls puts back the host's values once no node is left.
+func restoreSysctls(logf func(string, ...any)) {
+	b, err := os.ReadFile(savedSysctls)
+	if err != nil || nodesRunning() {
+		return
+	}
+	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		k, v, ok := strings.Cut(line, "=")
+		if !ok {
+			continue
+		}
+		if cur, err := os.ReadFile(sysctlPath(k)); err == nil && strings.TrimSpace(string(cur)) != v {
+			if err := os.WriteFile(sysctlPath(k), []byte(v), 0o644); err != nil {
+				logf("cluster: restore %s=%s: %v", k, v, err)
+			}
+		}
+	}
+	_ = os.Remove(savedSysctls)
+}
+
+// nodesRunning reports whether any node's cgroup root exists.
+func nodesRunning() bool {
+	dirs, _ := cgroupHierarchies()
+	for _, h := range dirs {
+		if m, _ := filepath.Glob(filepath.Join(h, cgroupPrefix+"*")); len(m) > 0 {
+			return true
+		}
+	}
+	return false
+}
 
 // enter prefixes a command so it runs inside the node's namespaces, in dir /.
 func (ns *namespace) enter(args ...string) []string {
@@ -263,14 +300,7 @@ func (ns *namespace) destroy(logf func(string, ...any)) {
 			_ = run(context.Background(), "ip", "link", "del", ns.hostLink)
 		}
 	}
-	for k, v := range ns.sysctls {
-		if b, err := os.ReadFile(sysctlPath(k)); err == nil && strings.TrimSpace(string(b)) != v {
-			if err := os.WriteFile(sysctlPath(k), []byte(v), 0o644); err != nil {
-				logf("cluster: restore %s=%s: %v", k, v, err)
-			}
-		}
-	}
-	ns.sysctls = nil
+	restoreSysctls(logf)
 }
 
 // killCgroupProcs SIGKILLs every process in the cgroup subtree root of every
@@ -392,6 +422,7 @@ func sweepStale(logf func(string, ...any)) {
 			}
 		}
 	}
+	restoreSysctls(logf)
 }
 
 // run runs a command and returns an error carrying its output.

@@ -16,6 +16,8 @@ type namespace struct {
 	cgroup   string
 }
 
+const savedSysctls = ""
+
 func newNamespace(context.Context, func(string, ...any)) (*namespace, error) {
 	return nil, errors.New("cluster: the e2e node needs Linux")
 }
@@ -25,4 +27,5 @@ func (ns *namespace) enterIn(_ string, args ...string) []string { return args }
 func (ns *namespace) destroy(func(string, ...any))              {}
 func killCgroupProcs(string) int                                { return 0 }
 func cgroupHierarchies() ([]string, error)                      { return nil, nil }
+func nodesRunning() bool                                        { return false }
 func run(context.Context, ...string) error                      { return errors.New("cluster: needs Linux") }
