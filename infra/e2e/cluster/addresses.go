@@ -11,4 +11,3 @@ const (
 	ownerEnv      = "CLOUDPERF_NODE_OWNER"
 	cgroupPrefix  = "cloudperf-node-"
 )
-
