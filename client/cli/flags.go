@@ -139,6 +139,7 @@ Target (exactly one):
   client --from-stack dev ...     the endpoint a Pulumi stack exported (pulumi up first)
 
 Several load generators' JSON summaries, merged exactly: client merge --help
+Two runs compared, exit 1 on a regression (for CI):        client compare --help
 
 Examples:
   client --local --rate 300 --duration 10s
