@@ -164,6 +164,7 @@ func run(ctx context.Context, o *options, abort <-chan struct{}, stdout, stderr 
 	if observer != nil {
 		timeline := observer.Stop()
 		summary.Cluster = &timeline
+		summary.Autoscaling = load.AnalyzeAutoscaling(summary)
 	}
 	close(stopNotice)
 	noticing.Wait() // nothing writes to stderr once the summary is out
