@@ -32,6 +32,8 @@ type service struct {
 	sendCap  float64 // 0: no limit
 	capped   bool    // over capacity, requests wait at the in-flight cap
 	down     bool
+	late     float64      // above this rate the generator sends late
+	flaky    map[int]bool // these steps (1, 2, ...) break whatever the rate
 	rates    []float64
 }
 
@@ -45,6 +47,16 @@ func (f *service) run(_ context.Context, _ int, _ string, rate float64) (load.Su
 		if f.capped {
 			s.Capped, s.AchievedRate = 300, f.capacity
 		}
+	}
+	s.ServiceTime = s.Latency
+	if f.late > 0 && rate > f.late {
+		// The generator sends late: corrected latency suffers, service time not.
+		s.Latency.P99 = load.Millis(500 * time.Millisecond)
+		s.ServiceTime.P99, s.Lag.P99 = load.Millis(10*time.Millisecond), load.Millis(40*time.Millisecond)
+	}
+	if f.flaky[len(f.rates)] { // the generator stalled, the target saw bursts
+		s.Latency.P99, s.ServiceTime.P99 = load.Millis(300*time.Millisecond), load.Millis(300*time.Millisecond)
+		s.Lag.P99 = load.Millis(120 * time.Millisecond)
 	}
 	if f.sendCap > 0 && rate > f.sendCap {
 		s.AchievedRate = f.sendCap
@@ -83,6 +95,13 @@ func TestSearch(t *testing.T) {
 			rates: []float64{100, 200, 400, 800}, capacity: 400},
 		{name: "the target holds requests at the in-flight cap: broken, not the generator", svc: service{capacity: 315, capped: true}, outcome: Found,
 			capacity: 312, brokenAt: 325},
+		{name: "the generator's lateness breaks p99: not the target's", svc: service{capacity: 1e6, late: 300}, outcome: GeneratorLimited,
+			rates: []float64{100, 200, 400}, capacity: 200},
+		{name: "one noisy step is not a verdict", svc: service{capacity: 315, flaky: map[int]bool{2: true}},
+			change: func(s *Settings) { s.Repeats = 1 }, outcome: Found,
+			rates: []float64{100, 200, 200, 400, 300, 350, 325, 312}, capacity: 312, brokenAt: 325},
+		{name: "without repeats, a noisy step moves the bracket", svc: service{capacity: 315, flaky: map[int]bool{2: true}}, outcome: Found,
+			rates: []float64{100, 200, 150, 175, 188, 194}, capacity: 194, brokenAt: 200},
 		{name: "the target is down", svc: service{capacity: 1e6, down: true}, outcome: TargetDown, rates: []float64{100}, brokenAt: 100},
 		{name: "the step limit", svc: service{capacity: 315}, change: func(s *Settings) { s.MaxSteps = 5 }, outcome: StepLimit,
 			rates: []float64{100, 200, 400, 300, 350}, capacity: 300, brokenAt: 350},
@@ -112,6 +131,11 @@ func TestSearch(t *testing.T) {
 			}
 			if r.Outcome == Found && r.BracketPct > r.Settings.Precision {
 				t.Errorf("bracket %.1f%%, precision %.1f%%", r.BracketPct, r.Settings.Precision)
+			}
+			for _, st := range r.Steps {
+				if st.Repeated && st.Verdict == Held {
+					t.Errorf("step %d held and was repeated", st.N)
+				}
 			}
 			if len(r.Steps) != len(svc.rates) {
 				t.Errorf("%d steps recorded, %d run", len(r.Steps), len(svc.rates))
@@ -162,6 +186,7 @@ func TestJudge(t *testing.T) {
 	good := func() load.Summary {
 		s := load.Summary{Requests: 1000, OK: 1000, AchievedRate: 200}
 		s.Latency.P99 = load.Millis(20 * time.Millisecond)
+		s.ServiceTime = s.Latency
 		s.Lag.P99 = load.Millis(time.Millisecond)
 		return s
 	}
@@ -173,11 +198,16 @@ func TestJudge(t *testing.T) {
 		why     string
 	}{
 		{"held", func(*load.Summary) {}, false, Held, ""},
-		{"slow", func(s *load.Summary) { s.Latency.P99 = load.Millis(150 * time.Millisecond) }, false, Broken, "p99<=100ms (actual 150.000ms)"},
+		{"slow", func(s *load.Summary) {
+			s.Latency.P99, s.ServiceTime.P99 = load.Millis(150*time.Millisecond), load.Millis(149*time.Millisecond)
+		}, false, Broken, "p99<=100ms (actual 150.000ms)"},
+		{"slow only because sent late", func(s *load.Summary) {
+			s.Latency.P99, s.Lag.P99 = load.Millis(150*time.Millisecond), load.Millis(45*time.Millisecond)
+		}, false, GeneratorBehind, "the generator's lateness broke p99<=100ms"},
 		{"errors", func(s *load.Summary) { s.OK, s.Failed = 950, 50 }, false, Broken, "error_rate<=1% (actual 5.000%)"},
 		{"stopped early", func(*load.Summary) {}, true, Broken, "failed badly"},
 		{"nothing succeeded", func(s *load.Summary) { s.OK, s.Failed = 0, 1000 }, false, Broken, "no request succeeded"},
-		{"the generator sent late", func(s *load.Summary) { s.Lag.P99 = load.Millis(80 * time.Millisecond) }, false, GeneratorBehind, "dispatch lag p99 80.0ms"},
+		{"the generator sent late, within the thresholds", func(s *load.Summary) { s.Lag.P99 = load.Millis(80 * time.Millisecond) }, false, Held, ""},
 		{"the generator sent short", func(s *load.Summary) { s.AchievedRate = 180 }, false, GeneratorBehind, "sent 180.0/s of 200.0/s"},
 		{"late because the target held requests at the cap", func(s *load.Summary) {
 			s.Lag.P99, s.Capped, s.AchievedRate = load.Millis(80*time.Millisecond), 40, 199

@@ -63,7 +63,7 @@ func WriteText(w io.Writer, r Result) error {
 	if cluster {
 		head += "replicas\t"
 	}
-	fmt.Fprintln(tw, head+"verdict")
+	fmt.Fprintln(tw, head+"  verdict")
 	for _, s := range r.Steps {
 		line := fmt.Sprintf("%d\t%s\t%s\t%s\t%s\t%s\t%s\t%.2f%%\t%s\t", s.N, s.Phase, rate(s.Rate), rate(s.AchievedRate),
 			load.FormatDuration(s.P50.D()), load.FormatDuration(s.P90.D()), load.FormatDuration(s.P99.D()), s.ErrorRate,
@@ -75,7 +75,10 @@ func WriteText(w io.Writer, r Result) error {
 				line += "?\t"
 			}
 		}
-		verdict := s.Verdict
+		verdict := "  " + s.Verdict
+		if s.Repeated {
+			verdict += " (repeated)"
+		}
 		if s.Why != "" {
 			verdict += ": " + s.Why
 		}

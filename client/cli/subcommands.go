@@ -4,6 +4,7 @@ import "io"
 
 // subcommands are the commands besides a run: client NAME [flags] ...
 var subcommands = map[string]func(args []string, stdout, stderr io.Writer) int{
-	"merge":   mergeMain,
-	"compare": compareMain,
+	"merge":    mergeMain,
+	"compare":  compareMain,
+	"capacity": capacityMain,
 }
