@@ -9,6 +9,7 @@ import (
 	"io"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/cloudperf/cloudperf/client/capacity"
 	"github.com/cloudperf/cloudperf/client/load"
@@ -54,7 +55,7 @@ type capacityView struct {
 	Steps                           []capacityStepRow
 	Notes                           []string
 	Settings                        []row
-	Cluster                         bool
+	Cluster                         bool // the steps recorded replicas
 
 	Data         template.JS
 	UPlotJS      template.JS
@@ -93,7 +94,7 @@ func WriteCapacityHTML(w io.Writer, r capacity.Result) error {
 	dur := func(m load.Millis) string { return load.FormatDuration(m.D()) }
 	v := capacityView{
 		Target: r.Target, Date: r.Start.Format("2006-01-02 15:04:05 MST"), Headline: capacity.Headline(r), Outcome: r.Outcome,
-		Good: r.Outcome == capacity.Found || r.Outcome == capacity.AboveMaxRate, Notes: r.Notes, Cluster: r.Cluster != nil,
+		Good: r.Outcome == capacity.Found || r.Outcome == capacity.AboveMaxRate, Notes: r.Notes,
 		Data: template.JS(blob), UPlotJS: template.JS(uplotJS), UPlotCSS: template.CSS(uplotCSS),
 		PageJS: template.JS(capacityJS), PageCSS: template.CSS(pageCSS), UPlotLicense: uplotLicense,
 	}
@@ -122,7 +123,7 @@ func WriteCapacityHTML(w io.Writer, r capacity.Result) error {
 	v.KPIs = append(v.KPIs, kpi{Label: "Steps", Value: strconv.Itoa(len(r.Steps)), Note: "in " + dur(r.Elapsed)})
 	v.Settings = []row{
 		{"Target", r.Target},
-		{"Thresholds", fmt.Sprint(r.Thresholds)},
+		{"Thresholds", strings.Join(r.Thresholds, ", ")},
 		{"Rates", fmt.Sprintf("from %s, at most %s, rising ×%g; narrowed to %g%%", rate(r.Settings.StartRate), rate(r.Settings.MaxRate), r.Settings.Growth, r.Settings.Precision)},
 		{"Each step", fmt.Sprintf("%s measured after a %s warm-up; %s pauses", dur(r.Settings.Step), dur(r.Settings.Warmup), dur(r.Settings.Pause))},
 	}
@@ -132,6 +133,7 @@ func WriteCapacityHTML(w io.Writer, r capacity.Result) error {
 			Lag: dur(s.LagP99), Replicas: "–", Verdict: s.Verdict, Why: s.Why, Held: s.Verdict == capacity.Held, Broken: s.Verdict == capacity.Broken}
 		if s.Replicas != nil {
 			row.Replicas = strconv.Itoa(int(*s.Replicas))
+			v.Cluster = true
 		}
 		v.Steps = append(v.Steps, row)
 	}

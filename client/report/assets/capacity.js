@@ -128,6 +128,14 @@
       ],
       axes: [
         { stroke: INK, font: FONT, grid: GRID, ticks: TICKS, label: "rate (requests per second)", labelFont: FONT, labelSize: 18,
+          splits: function (u, ai, min, max) {
+            var out = [];
+            for (var d = Math.pow(10, Math.floor(Math.log10(min))); d <= max; d *= 10) {
+              [1, 1.5, 2, 3, 5, 7].forEach(function (m) { var v = m * d; if (v >= min && v <= max) out.push(v); });
+            }
+            return out;
+          },
+          filter: function (u, splits) { return splits; },
           values: function (u, vals) { return vals.map(function (v) { return v == null ? "" : fmtRate(v); }); } },
         { stroke: INK, font: FONT, grid: GRID, ticks: TICKS, size: 64, label: "latency", labelFont: FONT, labelSize: 18,
           values: function (u, vals) { return vals.map(function (v) { return v == null ? "" : fmtAxisMs(v); }); } },
