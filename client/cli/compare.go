@@ -27,10 +27,10 @@ BASE and NEW are files holding a run's JSON summary (client --format json), as
 client merge reads them; a file (or folder) holding several summaries — the
 pods of a load Job — is merged first. "-" reads stdin (for one of the two).
 
-Noise: each run's per-second intervals are resampled (a bootstrap: intervals
-drawn with replacement, their HDR histograms added up, every statistic
-recomputed 500 times); a change is beyond noise when it exceeds twice the
-runs' combined standard error. A gated row (p50, p90, p99, throughput,
+Noise: each run's per-second intervals are resampled (a block bootstrap:
+blocks of consecutive seconds drawn with replacement, their HDR histograms
+added up, every statistic recomputed 500 times); a change is beyond noise
+when it exceeds twice the runs' combined standard error. A gated row (p50, p90, p99, throughput,
 error_rate) regresses when it is worse beyond noise and beyond the tolerance.
 The noise is what each run varied within itself: two runs on different days
 can differ by more (rerun the base to see how much).

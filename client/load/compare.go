@@ -45,8 +45,8 @@ const (
 
 // noiseMethod says how Compare decides what is beyond run-to-run noise.
 const noiseMethod = "a change is beyond noise when it exceeds 2 combined standard errors (about 95%%), each run's " +
-	"standard error from a bootstrap over its per-second intervals: intervals (in blocks of consecutive ones when " +
-	"there are more than 100) are drawn with replacement, their HDR histograms and counts added up, and every " +
+	"standard error from a block bootstrap over its per-second intervals: blocks of consecutive intervals (about " +
+	"the cube root of their number long) are drawn with replacement, their HDR histograms and counts added up, and every " +
 	"statistic recomputed, %d times with a fixed seed"
 
 // Comparison is two runs side by side: what changed and whether it matters.
@@ -313,7 +313,11 @@ func newBootstrap(s Summary) (*bootstrap, error) {
 		b.mids = append(b.mids, float64(to+index[to])/2000)
 	}
 
-	size := (len(active) + maxBlocks - 1) / maxBlocks
+	// Blocks of about the cube root of the run's seconds (a block
+	// bootstrap's usual length): consecutive seconds are alike (the
+	// machine's load drifts), and resampling whole blocks keeps that in the
+	// spread; never more than maxBlocks blocks.
+	size := max(int(math.Round(math.Cbrt(float64(len(active))))), (len(active)+maxBlocks-1)/maxBlocks, 1)
 	for start := 0; start < len(active); start += size {
 		end := min(start+size, len(active))
 		var blk block
@@ -480,13 +484,13 @@ func WriteCompareText(w io.Writer, c Comparison) error {
 			r.Requests, r.TargetRate, FormatDuration(r.Elapsed.D()), runs)
 	}
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "\tbase\tnew\tchange\tnoise ±\t")
+	fmt.Fprintln(tw, "\tbase\tnew\tchange\tnoise ±\t  verdict")
 	for _, r := range c.Rows {
 		name := r.Metric
 		if !r.Gated {
 			name += "*"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", name, compareValue(r.Unit, r.Base), compareValue(r.Unit, r.New),
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t  %s\n", name, compareValue(r.Unit, r.Base), compareValue(r.Unit, r.New),
 			compareChange(r), compareNoise(r), r.Verdict)
 	}
 	_ = tw.Flush()
