@@ -139,6 +139,8 @@ Target (exactly one):
   client --from-stack dev ...     the endpoint a Pulumi stack exported (pulumi up first)
 
 Several load generators' JSON summaries, merged exactly: client merge --help
+Two runs compared, exit 1 on a regression (for CI):        client compare --help
+The highest rate within thresholds (same targets and flags): client capacity --help
 
 Examples:
   client --local --rate 300 --duration 10s
@@ -289,10 +291,14 @@ func usagef(format string, args ...any) error {
 	return usageError{oneLine(fmt.Sprintf(format, args...))}
 }
 
-// parseArgs parses and cross-checks the flags.
-func parseArgs(args []string, stdout io.Writer) (*options, error) {
+// parseArgs parses and cross-checks the flags; extra adds a subcommand's
+// own flags (client capacity) to the run's.
+func parseArgs(args []string, stdout io.Writer, extra ...func(*flag.FlagSet)) (*options, error) {
 	o := &options{}
 	fs := newFlagSet(o, stdout)
+	for _, add := range extra {
+		add(fs)
+	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			printUsage(fs, stdout)

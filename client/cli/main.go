@@ -37,8 +37,10 @@ const (
 // Main runs the client with args (without the program name) and returns the
 // exit code. SIGINT/SIGTERM stop dispatching; a second one aborts requests in flight.
 func Main(args []string, stdout, stderr io.Writer) int {
-	if len(args) > 0 && args[0] == "merge" {
-		return mergeMain(args[1:], stdout, stderr)
+	if len(args) > 0 {
+		if sub := subcommands[args[0]]; sub != nil {
+			return sub(args[1:], stdout, stderr)
+		}
 	}
 	o, err := parseArgs(args, stdout)
 	if errors.Is(err, flag.ErrHelp) {
@@ -162,6 +164,7 @@ func run(ctx context.Context, o *options, abort <-chan struct{}, stdout, stderr 
 	if observer != nil {
 		timeline := observer.Stop()
 		summary.Cluster = &timeline
+		summary.Autoscaling = load.AnalyzeAutoscaling(summary)
 	}
 	close(stopNotice)
 	noticing.Wait() // nothing writes to stderr once the summary is out

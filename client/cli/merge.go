@@ -137,6 +137,7 @@ func mergeMain(args []string, stdout, stderr io.Writer) int {
 	for _, t := range o.thresholds {
 		merged.Thresholds = append(merged.Thresholds, t.Check(merged))
 	}
+	merged.Autoscaling = load.AnalyzeAutoscaling(merged)
 
 	var reportFile *os.File
 	if o.report != "" {

@@ -102,6 +102,9 @@ type Summary struct {
 
 	// Cluster is the observed Kubernetes side of the run, when there was one.
 	Cluster *ClusterTimeline `json:"cluster,omitempty"`
+	// Autoscaling is how well autoscaling kept up, from the cluster timeline
+	// (AnalyzeAutoscaling); absent without one.
+	Autoscaling *Autoscaling `json:"autoscaling,omitempty"`
 
 	Thresholds []ThresholdResult `json:"thresholds,omitempty"`
 	Log        string            `json:"log,omitempty"`

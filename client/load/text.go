@@ -97,6 +97,7 @@ func WriteText(w io.Writer, s Summary) error {
 	if c := s.Cluster; c != nil {
 		b.WriteString(clusterLine(c))
 	}
+	b.WriteString(autoscalingLines(s.Autoscaling))
 	for _, t := range s.Thresholds {
 		verdict := "ok"
 		if !t.OK {

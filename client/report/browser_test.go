@@ -116,6 +116,7 @@ func TestReportInChromium(t *testing.T) {
 	dir := artifactDir(t)
 	s := testSummary(t)
 	s.Cluster = testCluster()
+	s.Autoscaling = load.AnalyzeAutoscaling(s)
 	reportPath := filepath.Join(dir, "report.html")
 	writeReport(t, reportPath, s)
 
@@ -338,7 +339,7 @@ func TestReportInChromium(t *testing.T) {
 		"#errors":        {"http_503", "timeout"},
 		"#stages":        {"warm-up", "60 → 180/s"},
 		"#pods":          {s.Hosts[0].Key},
-		"#cluster":       {"5 cluster events"},
+		"#cluster":       {"5 cluster events", "Did autoscaling keep up?", "Scale-up decided"},
 	} {
 		text, err := chromedp.Run(ctx, chromedp.TextContent(chromedp.CSS(sel)))
 		if err != nil {

@@ -246,6 +246,7 @@ type clusterView struct {
 	HPA      string
 	Peak     string
 	Events   []eventRow
+	Scaling  []row // how autoscaling kept up
 }
 
 type eventRow struct{ At, Kind, Message string }
@@ -373,6 +374,7 @@ func newView(s load.Summary) view {
 	}
 
 	v.Cluster = newClusterView(s.Cluster)
+	v.Cluster.Scaling = autoscalingRows(s.Autoscaling)
 	if v.Cluster.Peak != "" {
 		v.KPIs = append(v.KPIs, kpi{Label: "Replicas", Value: v.Cluster.Peak, Note: "ready pods: start → peak"})
 	}

@@ -211,6 +211,43 @@
     };
   }
 
+  // Solid lines at the autoscaling analysis's moments: the load's rise, the
+  // scale-up decision and its pods ready.
+  function autoscalingMarkers() {
+    var A = S.autoscaling;
+    var marks = [];
+    if (A) {
+      var rise = A.rise_at_ms / 1000;
+      marks.push([rise, "load rose"]);
+      if (A.decision_after_ms != null) marks.push([rise + A.decision_after_ms / 1000, "decided"]);
+      if (A.ready_after_ms != null) marks.push([rise + A.ready_after_ms / 1000, "ready"]);
+    }
+    return {
+      hooks: {
+        draw: [function (u) {
+          if (!marks.length) return;
+          var ctx = u.ctx, b = u.bbox, r = uPlot.pxRatio;
+          ctx.save();
+          ctx.strokeStyle = "rgba(124, 58, 237, 0.6)";
+          ctx.fillStyle = "#6d28d9";
+          ctx.lineWidth = r;
+          ctx.font = (11 * r) + "px system-ui, sans-serif";
+          ctx.textBaseline = "bottom";
+          marks.forEach(function (m) {
+            var x = Math.round(u.valToPos(m[0], "x", true)) + 0.5;
+            if (x < b.left || x > b.left + b.width) return;
+            ctx.beginPath();
+            ctx.moveTo(x, b.top + 16 * r);
+            ctx.lineTo(x, b.top + b.height);
+            ctx.stroke();
+            ctx.fillText(m[1], x + 3 * r, b.top + b.height - 10 * r);
+          });
+          ctx.restore();
+        }]
+      }
+    };
+  }
+
   var charts = [];
   function empty(el, text) {
     el.classList.add("empty");
@@ -346,7 +383,7 @@
       cursor: { sync: sync },
       series: series,
       axes: axes,
-      plugins: [warmupBand(), scaleMarkers(true), podMarkers()]
+      plugins: [warmupBand(), scaleMarkers(true), podMarkers(), autoscalingMarkers()]
     }, data);
   }
 
