@@ -193,6 +193,12 @@ func TestEndToEnd(t *testing.T) {
 		scaled.firstAddedReady, scaled.peak, s.Failed, s.Requests, s.Errors)
 	measure("scale-up: p50 %v p99 %v max %v; %d pods answered; last 15 s per pod %s",
 		s.Latency.P50.D(), s.Latency.P99.D(), s.Latency.Max.D(), len(s.Hosts), scaled.spread)
+	if a := s.Autoscaling; a == nil || a.DecisionAfter == nil || a.ReadyAfter == nil {
+		t.Errorf("step 2: the summary's autoscaling analysis saw no scale-up: %+v", a)
+	} else {
+		measure("scale-up (client's analysis): load rose at %v; HPA decided %d replicas %v later, their pods Ready %v later; peak desired %d; %.0f pod-seconds; %d requests failed while pods came and went",
+			a.RiseAt.D(), a.DecidedReplicas, a.DecisionAfter.D(), a.ReadyAfter.D(), a.PeakDesired, a.PodSeconds, a.FailedDuringChanges)
+	}
 	if s.Failed != 0 {
 		t.Errorf("step 2: %d requests failed during the scale-up: %v", s.Failed, s.Errors)
 	}
