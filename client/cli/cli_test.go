@@ -89,6 +89,8 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"--local", "--bo\ngus"}, `--bo\ngus`},
 		{[]string{"--local", "--stages", "1s:x\n"}, "--stages"},
 		{[]string{"--local", "--threshold", "p99<1s\n"}, "--threshold"},
+		{[]string{"--local", "--out", "run.json"}, "name it run.jsonl"},
+		{[]string{"--local", "--out", "x/run.JSON"}, "--out x/run.JSON"},
 	}
 	for _, tt := range tests {
 		code, stdout, stderr := runMain(t, tt.args...)

@@ -214,7 +214,7 @@ func newFlagSet(o *options, stdout io.Writer) *flag.FlagSet {
 	fs.Var(&o.headers, "header", "extra request header \"Name: value\" (repeatable)")
 
 	fs.Var(&funcValue{set: func(v string) error { o.out, o.outSet = v, true; return nil }}, "out",
-		"per-request log `file`: CSV, or JSON lines if it ends in .jsonl (default: cloudperf-<time>.csv; \"\" for none)")
+		"per-request log `file`: CSV, or JSON lines if it ends in .jsonl; - for stdout (the summary then goes to stderr); \"\" for none (default: a new cloudperf-<time>.csv here)")
 	fs.StringVar(&o.report, "report", "", "write a self-contained HTML report (charts, per-pod spread, cluster timeline) to `FILE.html`")
 	fs.BoolVar(&o.force, "force", false, "overwrite an existing --out or --report file")
 	fs.StringVar(&o.format, "format", "text", "summary format on stdout: text or json")
@@ -344,6 +344,11 @@ func parseArgs(args []string, stdout io.Writer) (*options, error) {
 		return nil, usagef("--method %q is not an HTTP method (GET, HEAD, POST...)", o.method)
 	case o.report != "" && o.outSet && o.out != "" && filepath.Clean(o.report) == filepath.Clean(o.out):
 		return nil, usagef("--out and --report are the same file %s: give them different names", o.out)
+	}
+	if o.outSet && o.out != "" && o.out != "-" {
+		if err := checkOutName(o.out); err != nil {
+			return nil, err
+		}
 	}
 	if o.url != "" {
 		if _, err := load.ParseTargetURL(o.url); err != nil {

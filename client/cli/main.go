@@ -9,7 +9,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"io/fs"
 	"net/http"
 	"os"
 	"os/signal"
@@ -105,17 +104,17 @@ func run(ctx context.Context, o *options, abort <-chan struct{}, stdout, stderr 
 	}
 	defer hitter.Close()
 
-	logFile, logName, err := openLog(o)
+	log, err := openLog(o, stdout)
 	if err != nil {
 		return fail(ExitUsage, "%v", err)
+	}
+	if o.out == "-" {
+		stdout = stderr // stdout is the log's: the summary goes to stderr
 	}
 	var reportFile *os.File
 	if o.report != "" {
 		if reportFile, err = createFile("--report", o.report, o.force); err != nil {
-			if logFile != nil {
-				logFile.Close()
-				os.Remove(logName)
-			}
+			log.remove()
 			return fail(ExitUsage, "%v", err)
 		}
 	}
@@ -123,8 +122,8 @@ func run(ctx context.Context, o *options, abort <-chan struct{}, stdout, stderr 
 		Target: target.url, Hitter: hitter, Schedule: schedule, Mode: o.mode, MaxInFlight: o.maxInFlight, Tick: o.tick,
 		Thresholds: o.thresholds, Abort: abort,
 	}
-	if logFile != nil {
-		cfg.Log, cfg.LogFormat, cfg.LogName = logFile, load.LogFormatFor(logName), logName
+	if log.w != nil {
+		cfg.Log, cfg.LogFormat, cfg.LogName = log.w, log.format, log.name
 	}
 	if !o.quiet && isTerminal(stderr) {
 		cfg.Progress = (&progressLine{w: stderr}).show
@@ -133,6 +132,11 @@ func run(ctx context.Context, o *options, abort <-chan struct{}, stdout, stderr 
 	if o.cpuProfile != "" {
 		stop, err := startCPUProfile(o.cpuProfile, o.force)
 		if err != nil {
+			log.remove()
+			if reportFile != nil {
+				reportFile.Close()
+				os.Remove(o.report)
+			}
 			return fail(ExitUsage, "%v", err)
 		}
 		defer stop()
@@ -165,10 +169,8 @@ func run(ctx context.Context, o *options, abort <-chan struct{}, stdout, stderr 
 	}
 	close(stopNotice)
 	noticing.Wait() // nothing writes to stderr once the summary is out
-	if logFile != nil {
-		if err := logFile.Close(); err != nil && runErr == nil {
-			runErr = fmt.Errorf("closing the log %s: %v", logName, err)
-		}
+	if err := log.close(); err != nil && runErr == nil {
+		runErr = fmt.Errorf("closing the log %s: %v", log.name, err)
 	}
 	if cfg.Progress != nil {
 		(&progressLine{w: stderr}).clear()
@@ -217,42 +219,6 @@ func writeSummary(w io.Writer, format string, s load.Summary) error {
 		return enc.Encode(s)
 	}
 	return load.WriteText(w, s)
-}
-
-// openLog creates the per-request log, never overwriting one silently.
-func openLog(o *options) (*os.File, string, error) {
-	name := o.out
-	if !o.outSet {
-		name = "cloudperf-" + time.Now().UTC().Format("20060102-150405") + ".csv"
-	}
-	if name == "" {
-		return nil, "", nil
-	}
-	f, err := createFile("--out", name, o.force)
-	return f, name, err
-}
-
-// createFile creates an output file, refusing to replace one unless forced.
-func createFile(flagName, name string, force bool) (*os.File, error) {
-	flags := os.O_WRONLY | os.O_CREATE | os.O_EXCL
-	if force {
-		flags = os.O_WRONLY | os.O_CREATE | os.O_TRUNC
-	}
-	f, err := os.OpenFile(name, flags, 0o644)
-	switch {
-	case errors.Is(err, os.ErrExist):
-		if fi, serr := os.Stat(name); serr == nil && fi.IsDir() {
-			return nil, fmt.Errorf("%s %s is a directory: give a file name", flagName, name)
-		}
-		return nil, fmt.Errorf("%s %s already exists: pass --force to overwrite it, or choose another name", flagName, name)
-	case err != nil:
-		var pathErr *fs.PathError
-		if errors.As(err, &pathErr) { // "open run.csv: no such file or directory": the name is said once
-			err = pathErr.Err
-		}
-		return nil, fmt.Errorf("%s: cannot create %s: %v", flagName, name, err)
-	}
-	return f, nil
 }
 
 func (o *options) header() map[string][]string {
