@@ -62,6 +62,8 @@ type options struct {
 	quiet      bool
 	cpuProfile string
 	thresholds []load.Threshold
+
+	notes []string // said on stderr before the run: settings that do not do what they seem to
 }
 
 type headerList []string
@@ -303,6 +305,8 @@ func parseArgs(args []string, stdout io.Writer) (*options, error) {
 	if fs.NArg() > 0 {
 		return nil, usagef("unexpected argument %q (flags start with --)", fs.Arg(0))
 	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	targets := 0
 	for _, set := range []bool{o.url != "", o.fromStack != "", o.local} {
 		if set {
@@ -382,5 +386,6 @@ func parseArgs(args []string, stdout io.Writer) (*options, error) {
 		}
 		o.tick = load.AutoTick(peak)
 	}
+	o.notes = usageNotes(o, set)
 	return o, nil
 }

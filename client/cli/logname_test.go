@@ -112,3 +112,28 @@ func TestLogToDevNull(t *testing.T) {
 		t.Errorf("%s is no longer a device: %v", os.DevNull, err)
 	}
 }
+
+// --max-in-flight does nothing to a sync run: the client says so, once, and
+// runs; an async run takes it silently.
+func TestMaxInFlightInSyncModeIsNoted(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		args []string
+		note bool
+	}{
+		{[]string{"--rate", "20"}, true},
+		{[]string{"--rate", "200", "--mode", "sync"}, true},
+		{[]string{"--rate", "20", "--mode", "async"}, false},
+		{[]string{"--rate", "200"}, false},
+		{[]string{"--stages", "1s:20,1s:200"}, false}, // the second stage is async
+	} {
+		args := append([]string{"--local", "--requests", "3", "--out", "", "--max-in-flight", "4"}, tc.args...)
+		code, _, stderr := runMain(t, args...)
+		if code != ExitOK {
+			t.Fatalf("%q: exit %d: %s", args, code, stderr)
+		}
+		if got := strings.Count(stderr, "client: note: --max-in-flight applies to async dispatch only"); got != map[bool]int{true: 1, false: 0}[tc.note] {
+			t.Errorf("%q: stderr %q, want the note %v", args, stderr, tc.note)
+		}
+	}
+}

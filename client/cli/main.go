@@ -9,6 +9,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log"
 	"net/http"
 	"os"
 	"os/signal"
@@ -47,6 +48,13 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "client: %v (see client --help)\n", err)
 		return ExitUsage
 	}
+	for _, n := range o.notes {
+		fmt.Fprintf(stderr, "client: note: %s\n", n)
+	}
+	// net/http's Transport reports a peer that speaks out of turn (an SSH
+	// server's banner on an idle connection) on the standard logger; the
+	// request's class says it already, and stderr keeps to one line each.
+	log.SetOutput(io.Discard)
 	if _, set := os.LookupEnv("GOGC"); !set {
 		// The load path allocates about 100 bytes a request, so collecting
 		// when the heap has grown by half (not doubled) costs next to no CPU
@@ -104,7 +112,7 @@ func run(ctx context.Context, o *options, abort <-chan struct{}, stdout, stderr 
 	}
 	defer hitter.Close()
 
-	log, err := openLog(o, stdout)
+	logOut, err := openLog(o, stdout)
 	if err != nil {
 		return fail(ExitUsage, "%v", err)
 	}
@@ -114,7 +122,7 @@ func run(ctx context.Context, o *options, abort <-chan struct{}, stdout, stderr 
 	var reportFile *os.File
 	if o.report != "" {
 		if reportFile, err = createFile("--report", o.report, o.force); err != nil {
-			log.remove()
+			logOut.remove()
 			return fail(ExitUsage, "%v", err)
 		}
 	}
@@ -122,8 +130,8 @@ func run(ctx context.Context, o *options, abort <-chan struct{}, stdout, stderr 
 		Target: target.url, Hitter: hitter, Schedule: schedule, Mode: o.mode, MaxInFlight: o.maxInFlight, Tick: o.tick,
 		Thresholds: o.thresholds, Abort: abort,
 	}
-	if log.w != nil {
-		cfg.Log, cfg.LogFormat, cfg.LogName = log.w, log.format, log.name
+	if logOut.w != nil {
+		cfg.Log, cfg.LogFormat, cfg.LogName = logOut.w, logOut.format, logOut.name
 	}
 	if !o.quiet && isTerminal(stderr) {
 		cfg.Progress = (&progressLine{w: stderr}).show
@@ -132,7 +140,7 @@ func run(ctx context.Context, o *options, abort <-chan struct{}, stdout, stderr 
 	if o.cpuProfile != "" {
 		stop, err := startCPUProfile(o.cpuProfile, o.force)
 		if err != nil {
-			log.remove()
+			logOut.remove()
 			if reportFile != nil {
 				reportFile.Close()
 				os.Remove(o.report)
@@ -169,8 +177,8 @@ func run(ctx context.Context, o *options, abort <-chan struct{}, stdout, stderr 
 	}
 	close(stopNotice)
 	noticing.Wait() // nothing writes to stderr once the summary is out
-	if err := log.close(); err != nil && runErr == nil {
-		runErr = fmt.Errorf("closing the log %s: %v", log.name, err)
+	if err := logOut.close(); err != nil && runErr == nil {
+		runErr = fmt.Errorf("closing the log %s: %v", logOut.name, err)
 	}
 	if cfg.Progress != nil {
 		(&progressLine{w: stderr}).clear()

@@ -137,6 +137,7 @@ func Merge(summaries []Summary) (Summary, error) {
 		out.Requests += s.Requests
 		out.OK += s.OK
 		out.Failed += s.Failed
+		out.Dropped += s.Dropped
 		out.Warmup += s.Warmup
 		out.Bytes += s.Bytes
 		out.Capped += s.Capped
@@ -186,6 +187,7 @@ func Merge(summaries []Summary) (Summary, error) {
 			m.Completed += iv.Completed
 			m.OK += iv.OK
 			m.Errors += iv.Errors
+			m.Dropped += iv.Dropped
 			if iv.Histogram == "" {
 				continue // nothing completed in time for its percentiles
 			}

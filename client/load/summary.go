@@ -77,6 +77,7 @@ type Summary struct {
 	Failed       int64   `json:"failed"`
 	SuccessRatio float64 `json:"success_ratio"`
 	Errors       []Count `json:"errors"` // by class: "http_503", "timeout", "refused", ...
+	Dropped      int64   `json:"dropped"` // of Requests (and Failed): due, never sent (also in Errors as "dropped")
 	Warmup       int64   `json:"warmup_requests"`
 	Bytes        int64   `json:"bytes"`
 
@@ -147,6 +148,7 @@ func (m *Metrics) Summarize(info RunInfo) Summary {
 		OK:           m.ok,
 		Failed:       m.requests - m.ok,
 		Errors:       sortedCounts(m.errors),
+		Dropped:      m.dropped,
 		Warmup:       m.warmup,
 		Bytes:        m.bytes,
 		Latency:      StatsOf(m.corrected),
@@ -165,8 +167,8 @@ func (m *Metrics) Summarize(info RunInfo) Summary {
 	// Both rates are measured from when the first request was due, so a late
 	// start counts as slowness: n sends have n−1 gaps between them, and n
 	// responses complete over the span up to the last.
-	if span := (m.lastSent - m.firstIntended).Seconds(); m.requests > 1 && span > 0 {
-		s.AchievedRate = float64(m.requests-1) / span
+	if span := (m.lastSent - m.firstIntended).Seconds(); m.requests-m.dropped > 1 && span > 0 {
+		s.AchievedRate = float64(m.requests-m.dropped-1) / span
 	}
 	if span := (m.lastDone - m.firstIntended).Seconds(); span > 0 {
 		s.Throughput = float64(m.ok) / span

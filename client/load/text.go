@@ -28,7 +28,12 @@ func WriteText(w io.Writer, s Summary) error {
 			fmt.Fprintf(&b, "Generators %s%s\n", strings.Join(g, ", "), more)
 		}
 	}
-	fmt.Fprintf(&b, "Requests   %d sent, %d ok (%.2f%%), %d failed", s.Requests, s.OK, 100*s.SuccessRatio, s.Failed)
+	if s.Dropped > 0 {
+		fmt.Fprintf(&b, "Requests   %d sent and %d dropped (due, never sent: the schedule ended), %d ok (%.2f%%), %d failed",
+			s.Requests-s.Dropped, s.Dropped, s.OK, 100*s.SuccessRatio, s.Failed)
+	} else {
+		fmt.Fprintf(&b, "Requests   %d sent, %d ok (%.2f%%), %d failed", s.Requests, s.OK, 100*s.SuccessRatio, s.Failed)
+	}
 	if s.Warmup > 0 {
 		fmt.Fprintf(&b, "; %d warm-up not counted", s.Warmup)
 	}

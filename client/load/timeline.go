@@ -8,7 +8,7 @@ import (
 
 // Interval is one step of the time series. Sent counts requests by the time
 // they were sent; Completed, OK, Errors and the latencies count responses by
-// the time they completed.
+// the time they completed; Dropped counts requests by the time they were due.
 type Interval struct {
 	Start     Millis  `json:"start_ms"`
 	Offered   float64 `json:"offered"` // requests due in the interval by the schedule
@@ -16,6 +16,7 @@ type Interval struct {
 	Completed int64   `json:"completed"`
 	OK        int64   `json:"ok"`
 	Errors    int64   `json:"errors"`
+	Dropped   int64   `json:"dropped,omitempty"` // requests due in the interval that were never sent
 	P50       Millis  `json:"p50_ms"`
 	P90       Millis  `json:"p90_ms"`
 	P99       Millis  `json:"p99_ms"`
@@ -74,6 +75,9 @@ func (t *timeline) add(r Result, latencyUS int64) {
 	_ = h.RecordValue(min(latencyUS, histHighest))
 	t.seal(i - reorderWindow)
 }
+
+// drop counts a dropped request in the interval it was due in.
+func (t *timeline) drop(r Result) { t.at(int(r.Intended / t.width)).Dropped++ }
 
 // seal finalizes every interval before end.
 func (t *timeline) seal(end int) {

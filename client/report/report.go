@@ -291,6 +291,10 @@ func newView(s load.Summary) view {
 		{"Throughput", rate(s.Throughput) + " successful"},
 		{"Requests", fmt.Sprintf("%s sent · %s ok (%s) · %s failed", thousands(s.Requests), thousands(s.OK), percent(s.SuccessRatio), thousands(s.Failed))},
 	}
+	if s.Dropped > 0 {
+		v.Run[len(v.Run)-1].Value = fmt.Sprintf("%s sent · %s dropped (due, never sent: the schedule ended) · %s ok (%s) · %s failed",
+			thousands(s.Requests-s.Dropped), thousands(s.Dropped), thousands(s.OK), percent(s.SuccessRatio), thousands(s.Failed))
+	}
 	if m := s.Merged; m != nil {
 		v.Run = append(v.Run, row{"Merged", fmt.Sprintf("%d load generators' runs, started within %s; counts and histograms merged, rates summed", m.Runs, dur(m.StartSpread))})
 	}
