@@ -76,7 +76,7 @@ type Summary struct {
 	OK           int64   `json:"ok"`
 	Failed       int64   `json:"failed"`
 	SuccessRatio float64 `json:"success_ratio"`
-	Errors       []Count `json:"errors"` // by class: "http_503", "timeout", "refused", ...
+	Errors       []Count `json:"errors"`  // by class: "http_503", "timeout", "refused", ...
 	Dropped      int64   `json:"dropped"` // of Requests (and Failed): due, never sent (also in Errors as "dropped")
 	Warmup       int64   `json:"warmup_requests"`
 	Bytes        int64   `json:"bytes"`

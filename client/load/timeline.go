@@ -77,7 +77,7 @@ func (t *timeline) add(r Result, latencyUS int64) {
 }
 
 // drop counts a dropped request in the interval it was due in.
-func (t *timeline) drop(r Result) { t.at(int(r.Intended / t.width)).Dropped++ }
+func (t *timeline) drop(r Result) { t.at(int(r.Intended/t.width)).Dropped++ }
 
 // seal finalizes every interval before end.
 func (t *timeline) seal(end int) {
