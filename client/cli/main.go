@@ -12,12 +12,10 @@ import (
 	"log"
 	"net/http"
 	"os"
-	"os/signal"
 	"runtime/debug"
 	"runtime/pprof"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/cloudperf/cloudperf/client/kube"
@@ -64,34 +62,19 @@ func Main(args []string, stdout, stderr io.Writer) int {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	abort := make(chan struct{})
-	signals := make(chan os.Signal, 2)
-	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
-	defer signal.Stop(signals)
-	var interrupted os.Signal
-	go func() {
-		select {
-		case interrupted = <-signals:
-		case <-ctx.Done():
-			return
-		}
-		fmt.Fprintf(stderr, "\nclient: %v — stopped sending; waiting up to %v for requests in flight (again to abort them)\n", interrupted, o.timeout)
-		cancel()
-		select {
-		case <-signals:
-			close(abort)
-		case <-time.After(o.timeout + time.Minute):
-		}
-	}()
+	interrupts := watchInterrupts(cancel, o.timeout, stderr)
+	defer interrupts.release()
 
-	code := run(ctx, o, abort, stdout, stderr)
-	if interrupted != nil {
+	code := run(ctx, o, interrupts, stdout, stderr)
+	if interrupts.stop() != nil {
 		return ExitInterrupted
 	}
 	return code
 }
 
-func run(ctx context.Context, o *options, abort <-chan struct{}, stdout, stderr io.Writer) int {
+// run resolves the target, runs the load and reports it. The interrupts
+// are watched until the load has run.
+func run(ctx context.Context, o *options, interrupts *interrupts, stdout, stderr io.Writer) int {
 	fail := func(code int, format string, args ...any) int {
 		fmt.Fprintf(stderr, "client: %s\n", oneLine(fmt.Sprintf(format, args...)))
 		return code
@@ -128,7 +111,7 @@ func run(ctx context.Context, o *options, abort <-chan struct{}, stdout, stderr 
 	}
 	cfg := load.Config{
 		Target: target.url, Hitter: hitter, Schedule: schedule, Mode: o.mode, MaxInFlight: o.maxInFlight, Tick: o.tick,
-		Thresholds: o.thresholds, Abort: abort,
+		Thresholds: o.thresholds, Abort: interrupts.abort,
 	}
 	if logOut.w != nil {
 		cfg.Log, cfg.LogFormat, cfg.LogName = logOut.w, logOut.format, logOut.name
@@ -170,6 +153,7 @@ func run(ctx context.Context, o *options, abort <-chan struct{}, stdout, stderr 
 	}
 
 	summary, runErr := load.Run(ctx, cfg)
+	interrupts.stop() // a signal from now on does not cut the summary short
 	summary.Generator, _ = os.Hostname() // which pod of a load Job wrote it, for `client merge`
 	if observer != nil {
 		timeline := observer.Stop()

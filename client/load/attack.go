@@ -82,7 +82,14 @@ type Attack struct {
 	results chan Result
 	start   time.Time
 	abort   context.CancelFunc
+	hitter  Hitter
 	stats   DispatchStats
+}
+
+// Aborter is a Hitter that can end its requests in flight at once, beyond
+// what cancelling their context does (fasthttp's requests take no context).
+type Aborter interface {
+	Abort()
 }
 
 // DispatchStats describe the dispatcher; read them after Results is drained.
@@ -113,7 +120,12 @@ func (r *Attack) Results() <-chan Result { return r.results }
 func (r *Attack) Start() time.Time { return r.start }
 
 // Abort cancels the requests in flight (a second Ctrl-C); they end as ClassCanceled.
-func (r *Attack) Abort() { r.abort() }
+func (r *Attack) Abort() {
+	r.abort()
+	if a, ok := r.hitter.(Aborter); ok {
+		a.Abort()
+	}
+}
 
 // Stats is valid once Results is closed.
 func (r *Attack) Stats() DispatchStats { return r.stats }
@@ -130,7 +142,7 @@ type job struct {
 // timeout) unless Abort is called.
 func (a *Attacker) Attack(ctx context.Context, s *Schedule) *Attack {
 	hitCtx, abort := context.WithCancel(context.WithoutCancel(ctx))
-	run := &Attack{results: make(chan Result, a.buffer), abort: abort}
+	run := &Attack{results: make(chan Result, a.buffer), abort: abort, hitter: a.hitter}
 	started := make(chan struct{})
 	go func() {
 		defer abort()
