@@ -153,7 +153,7 @@ func run(ctx context.Context, o *options, interrupts *interrupts, stdout, stderr
 	}
 
 	summary, runErr := load.Run(ctx, cfg)
-	interrupts.stop() // a signal from now on does not cut the summary short
+	interrupts.stop()                    // a signal from now on does not cut the summary short
 	summary.Generator, _ = os.Hostname() // which pod of a load Job wrote it, for `client merge`
 	if observer != nil {
 		timeline := observer.Stop()
