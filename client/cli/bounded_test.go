@@ -79,10 +79,15 @@ func TestDurationBoundsTheRun(t *testing.T) {
 			if len(recs) != tc.due || int64(dropped) != s.Dropped {
 				t.Errorf("log: %d lines, %d dropped; summary %d due, %d dropped", len(recs), dropped, tc.due, s.Dropped)
 			}
+			// The summary says the target fell behind, and how.
+			if v := s.Verdict; v.Behind != "target" || !strings.Contains(v.Line, "dropped") ||
+				(tc.name == "async at the cap") != strings.Contains(v.Line, "waited at the in-flight cap") {
+				t.Errorf("verdict %+v", v)
+			}
 			// Their wait until the run gave up on them is in the corrected
 			// latency; they have no service time.
-			if s.Latency.Count != s.Requests || s.ServiceTime.Count != s.Requests-s.Dropped {
-				t.Errorf("latency count %d, service count %d", s.Latency.Count, s.ServiceTime.Count)
+			if s.Latency.Count != s.Requests || s.ServiceTime.Count != s.Requests-s.Dropped || s.Lag.Count != s.ServiceTime.Count {
+				t.Errorf("latency count %d, service count %d, lag count %d", s.Latency.Count, s.ServiceTime.Count, s.Lag.Count)
 			}
 		})
 	}
@@ -95,7 +100,8 @@ func TestDroppedInTheTextSummary(t *testing.T) {
 	if code != ExitOK {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	if !strings.Contains(stdout, " dropped (due, never sent: the schedule ended)") || !strings.Contains(stdout, "Errors     dropped ") {
+	if !strings.Contains(stdout, " dropped (due, never sent: the schedule ended)") || !strings.Contains(stdout, "Errors     dropped ") ||
+		!strings.Contains(stdout, "Verdict    target fell behind: ") {
 		t.Errorf("summary:\n%s", stdout)
 	}
 }

@@ -234,6 +234,7 @@ func Merge(summaries []Summary) (Summary, error) {
 	out.Target = strings.Join(info.Targets, ", ")
 	info.StartSpread = Millis(latest.Sub(earliest))
 	out.Merged = &info
+	out.Verdict = Judge(out)
 	return out, nil
 }
 

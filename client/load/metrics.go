@@ -71,10 +71,10 @@ func NewMetrics(s *Schedule, width time.Duration) *Metrics {
 // Add folds one result into every aggregate. Warm-up results are only counted.
 //
 // A dropped request (due, never sent) is a failed request whose corrected
-// latency and dispatch lag run from when it was due to when the run gave up
-// on it: a lower bound on the wait it stands for, so the queue the target
-// (or the generator) left behind still counts. It has no service time, and
-// no place in the rates of what was sent and answered.
+// latency runs from when it was due to when the run gave up on it: a lower
+// bound on the wait it stands for, so the queue the target (or the
+// generator) left behind still counts. It has no service time or dispatch
+// lag (it was never sent), and no place in the rates of what was sent.
 func (m *Metrics) Add(r Result) {
 	if r.Warmup {
 		m.warmup++
@@ -91,7 +91,6 @@ func (m *Metrics) Add(r Result) {
 	}
 	latency := micros(r.Latency())
 	m.record(m.corrected, latency)
-	m.record(m.lag, micros(max(r.Lag(), 0)))
 	st := &m.stages[r.Stage]
 	st.requests++
 	if r.OK() {
@@ -111,6 +110,7 @@ func (m *Metrics) Add(r Result) {
 	m.lastSent = max(m.lastSent, r.Sent)
 	m.lastDone = max(m.lastDone, r.Done)
 	m.record(m.service, micros(r.ServiceTime()))
+	m.record(m.lag, micros(max(r.Lag(), 0)))
 	m.timeline.add(r, latency)
 }
 

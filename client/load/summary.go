@@ -87,6 +87,7 @@ type Summary struct {
 	Capped       int64        `json:"capped"`       // dispatches that waited at the in-flight cap
 	PeakInFlight int          `json:"peak_in_flight"`
 	Clamped      int64        `json:"clamped"` // values above the histograms' hour, recorded as an hour
+	Verdict      Verdict      `json:"verdict"` // did the target, and the generator, keep up with the schedule?
 
 	Hosts    []Count        `json:"hosts"`
 	Stages   []StageSummary `json:"stages"`
@@ -213,6 +214,7 @@ func (m *Metrics) Summarize(info RunInfo) Summary {
 	s.LatencyHistogram = encode(m.corrected)
 	s.ServiceHistogram = encode(m.service)
 	s.LagHistogram = encode(m.lag)
+	s.Verdict = Judge(s)
 	return s
 }
 

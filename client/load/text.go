@@ -56,6 +56,9 @@ func WriteText(w io.Writer, s Summary) error {
 	b.WriteString("           corrected = from the intended send time (counts queueing); service = from the actual send\n")
 	fmt.Fprintf(&b, "Dispatch   lag p50 %s, p99 %s, max %s; peak in flight %d; waited at the in-flight cap %d times\n",
 		FormatDuration(s.Lag.P50.D()), FormatDuration(s.Lag.P99.D()), FormatDuration(s.Lag.Max.D()), s.PeakInFlight, s.Capped)
+	if s.Verdict.Line != "" {
+		fmt.Fprintf(&b, "Verdict    %s\n", s.Verdict.Line)
+	}
 
 	if len(s.Errors) > 0 {
 		b.WriteString("Errors    ")

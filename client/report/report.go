@@ -193,6 +193,7 @@ func WriteHTML(w io.Writer, s load.Summary) error {
 type view struct {
 	Target, Date, Status, Mode, Elapsed string
 	Interrupted                         bool
+	Verdict                             verdictView
 	KPIs                                []kpi
 	Run                                 []row
 	Latency                             []latencyRow
@@ -213,6 +214,9 @@ type view struct {
 }
 
 type kpi struct{ Label, Value, Note, Class string }
+
+// verdictView is the badge saying who kept up: good, or warn with its line.
+type verdictView struct{ Short, Line, Class string }
 
 type row struct{ Label, Value string }
 
@@ -266,6 +270,14 @@ func newView(s load.Summary) view {
 	if s.Interrupted {
 		v.Status = "interrupted"
 	}
+	verdict := s.Verdict
+	if verdict.Line == "" { // a summary from a client that did not judge
+		verdict = load.Judge(s)
+	}
+	v.Verdict = verdictView{Short: verdict.Short(), Line: verdict.Line, Class: "good"}
+	if !verdict.KeptUp {
+		v.Verdict.Class = "warn"
+	}
 
 	planned := "until the request limit"
 	if s.Planned > 0 {
@@ -302,6 +314,7 @@ func newView(s load.Summary) view {
 		v.Run = append(v.Run, row{"Warm-up", thousands(s.Warmup) + " requests, not counted"})
 	}
 	v.Run = append(v.Run,
+		row{"Verdict", verdict.Line},
 		row{"Received", bytesize(s.Bytes)},
 		row{"Dispatch lag", fmt.Sprintf("p50 %s · p99 %s · max %s", dur(s.Lag.P50), dur(s.Lag.P99), dur(s.Lag.Max))},
 		row{"In flight", fmt.Sprintf("peak %d · waited at the cap %s times", s.PeakInFlight, thousands(s.Capped))},
