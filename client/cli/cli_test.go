@@ -283,3 +283,39 @@ func TestObserveWithoutCluster(t *testing.T) {
 		t.Errorf("summary:\n%s", stdout)
 	}
 }
+
+// A flag given twice, a URL given as an argument or without its scheme, and
+// a threshold shorthand without a unit: each is one line saying what to do,
+// in the user's own terms.
+func TestUsageMistakesPeopleMake(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		args     []string
+		want     string
+		mustNot  string
+		exitCode int
+	}{
+		{[]string{"--url", "http://127.0.0.1:1/", "--url", "http://127.0.0.1:2/"}, "--url is given twice: give it once", "", ExitUsage},
+		{[]string{"--local", "--rate", "10", "--rate", "20"}, "--rate is given twice", "", ExitUsage},
+		{[]string{"--local", "--local"}, "--local is given twice", "", ExitUsage},
+		{[]string{"merge", "--format", "json", "--format", "text", "x.json"}, "--format is given twice", "", ExitUsage},
+		{[]string{"http://127.0.0.1:5000/"}, `unexpected argument "http://127.0.0.1:5000/": the target is a flag, as in client --url http://127.0.0.1:5000/`, "", ExitUsage},
+		{[]string{"--rate", "10", "127.0.0.1:5000"}, "as in client --url http://127.0.0.1:5000", "", ExitUsage},
+		{[]string{"--url", "127.0.0.1:5000/"}, `--url "127.0.0.1:5000/" has no scheme: did you mean --url http://127.0.0.1:5000/?`, "", ExitUsage},
+		{[]string{"--url", "localhost:5000"}, "did you mean --url http://localhost:5000?", "", ExitUsage},
+		{[]string{"--local", "--max-p99", "50"}, "--max-p99: want a duration with its unit, such as 250ms", "p99<=", ExitUsage},
+		{[]string{"--local", "--max-error-rate", "200"}, "--max-error-rate: want a percentage from 0 to 100", "error_rate", ExitUsage},
+		{[]string{"--local", "--min-rate", "fast"}, "--min-rate: want requests per second", "rate>=", ExitUsage},
+	} {
+		code, stdout, stderr := runMain(t, tc.args...)
+		if code != tc.exitCode || stdout != "" || strings.Count(stderr, "\n") != 1 || !strings.Contains(stderr, tc.want) ||
+			(tc.mustNot != "" && strings.Contains(stderr, tc.mustNot)) {
+			t.Errorf("%q: exit %d, stderr %q; want %d and one line with %q", tc.args, code, stderr, tc.exitCode, tc.want)
+		}
+	}
+	// Repeatable flags stay repeatable.
+	if code, _, stderr := runMain(t, "--local", "--requests", "2", "--rate", "20", "--out", "", "--header", "X-A: 1", "--header", "X-B: 2",
+		"--threshold", "p99<1m", "--threshold", "error_rate<=100"); code != ExitOK {
+		t.Errorf("repeated --header and --threshold: exit %d: %s", code, stderr)
+	}
+}

@@ -224,24 +224,28 @@ func newFlagSet(o *options, stdout io.Writer) *flag.FlagSet {
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write the client's own CPU profile (pprof) to `FILE`, for profiling the generator")
 
 	addThresholdFlags(fs, &o.thresholds)
+	onceOnly(fs, "header", "threshold")
 	return fs
 }
 
 // addThresholdFlags defines the pass/fail flags (client and client merge).
 func addThresholdFlags(fs *flag.FlagSet, thresholds *[]load.Threshold) {
-	addThreshold := func(name, metric, op, usage string) {
+	// The shorthands say what they want in their own terms, never in the
+	// --threshold expression they stand for.
+	addThreshold := func(name, metric, op, want, usage string) {
 		fs.Var(&funcValue{set: func(v string) error {
 			t, err := load.ParseThreshold(metric + op + v)
-			if err == nil {
-				*thresholds = append(*thresholds, t)
+			if err != nil {
+				return fmt.Errorf("want %s", want)
 			}
-			return err
+			*thresholds = append(*thresholds, t)
+			return nil
 		}}, name, usage)
 	}
-	addThreshold("max-p99", "p99", "<=", "fail (exit 1) if corrected p99 latency is above this `duration`")
-	addThreshold("max-p50", "p50", "<=", "fail if corrected p50 latency is above this `duration`")
-	addThreshold("max-error-rate", "error_rate", "<=", "fail if more than this `percent` of requests failed")
-	addThreshold("min-rate", "rate", ">=", "fail if the achieved request rate is below this (per second)")
+	addThreshold("max-p99", "p99", "<=", "a duration with its unit, such as 250ms", "fail (exit 1) if corrected p99 latency is above this `duration`")
+	addThreshold("max-p50", "p50", "<=", "a duration with its unit, such as 50ms", "fail if corrected p50 latency is above this `duration`")
+	addThreshold("max-error-rate", "error_rate", "<=", "a percentage from 0 to 100, such as 1 or 0.5", "fail if more than this `percent` of requests failed")
+	addThreshold("min-rate", "rate", ">=", "requests per second, such as 290", "fail if the achieved request rate is below this (per second)")
 	fs.Var(&funcValue{set: func(v string) error {
 		t, err := load.ParseThreshold(v)
 		if err == nil {
@@ -303,6 +307,9 @@ func parseArgs(args []string, stdout io.Writer) (*options, error) {
 		return nil, usageError{oneLine(flagDashes.Replace(err.Error()))}
 	}
 	if fs.NArg() > 0 {
+		if arg := fs.Arg(0); looksLikeURL(arg) {
+			return nil, usagef("unexpected argument %q: the target is a flag, as in client --url %s", arg, withScheme(arg))
+		}
 		return nil, usagef("unexpected argument %q (flags start with --)", fs.Arg(0))
 	}
 	set := map[string]bool{}
@@ -355,6 +362,9 @@ func parseArgs(args []string, stdout io.Writer) (*options, error) {
 		}
 	}
 	if o.url != "" {
+		if !strings.Contains(o.url, "://") && looksLikeURL(o.url) {
+			return nil, usagef("--url %q has no scheme: did you mean --url %s?", o.url, withScheme(o.url))
+		}
 		if _, err := load.ParseTargetURL(o.url); err != nil {
 			return nil, usagef("--url: %v", err)
 		}

@@ -59,6 +59,7 @@ func newMergeFlagSet(o *mergeOptions) *flag.FlagSet {
 	fs.StringVar(&o.report, "report", "", "write a self-contained HTML report of the merged run to `FILE.html`")
 	fs.BoolVar(&o.force, "force", false, "overwrite an existing --report file")
 	addThresholdFlags(fs, &o.thresholds)
+	onceOnly(fs, "threshold")
 	return fs
 }
 
@@ -130,6 +131,10 @@ func mergeMain(args []string, stdout, stderr io.Writer) int {
 			return fail(ExitUsage, "merge: %s: %v", runs[me.Index].where, me.Err)
 		}
 		return fail(ExitUsage, "merge: %v", err)
+	}
+	if merged.Merged.Disjoint {
+		fmt.Fprintf(stderr, "client: note: the runs did not overlap in time, so they did not load the target together: their rates are over the union of their spans (%s), not summed\n",
+			load.FormatDuration(merged.Span()))
 	}
 	if t := merged.Merged.Targets; len(t) > 1 {
 		fmt.Fprintf(stderr, "client: note: the runs loaded %d different targets (%s); merged as one load\n", len(t), strings.Join(t, ", "))

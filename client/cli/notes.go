@@ -1,6 +1,12 @@
 package cli
 
-import "github.com/cloudperf/cloudperf/client/load"
+import (
+	"net"
+	"strconv"
+	"strings"
+
+	"github.com/cloudperf/cloudperf/client/load"
+)
 
 // usageNotes are what the flags set that will not do what they seem to:
 // the run goes ahead, and each is said once on stderr.
@@ -20,4 +26,27 @@ func allSync(o *options) bool {
 		}
 	}
 	return true
+}
+
+// looksLikeURL reports an argument that is a URL, or a host and port a
+// person meant as one: http://x, localhost:5000, 127.0.0.1:5000/path.
+func looksLikeURL(s string) bool {
+	if strings.HasPrefix(s, "http://") || strings.HasPrefix(s, "https://") {
+		return true
+	}
+	host, _, _ := strings.Cut(s, "/")
+	h, port, err := net.SplitHostPort(host)
+	if err != nil || h == "" || port == "" {
+		return false
+	}
+	_, err = strconv.ParseUint(port, 10, 16)
+	return err == nil
+}
+
+// withScheme is s as an http URL, unless it has a scheme.
+func withScheme(s string) string {
+	if strings.Contains(s, "://") {
+		return s
+	}
+	return "http://" + s
 }

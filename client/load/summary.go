@@ -60,13 +60,17 @@ func StatsOf(h *hdr.Histogram) LatencyStats {
 // Summary is everything a run measured; the text summary, the JSON output and
 // the HTML report are all rendered from it, so they never disagree.
 type Summary struct {
-	Target      string    `json:"target"`
-	Generator   string    `json:"generator,omitempty"` // the host that sent the load: a pod's name in a load Job
-	Start       time.Time `json:"start"`
-	Mode        string    `json:"mode"`
-	Planned     Millis    `json:"planned_ms"` // 0 when a request limit ends the run
-	Elapsed     Millis    `json:"elapsed_ms"`
-	Interrupted bool      `json:"interrupted"`
+	Target    string    `json:"target"`
+	Generator string    `json:"generator,omitempty"` // the host that sent the load: a pod's name in a load Job
+	Start     time.Time `json:"start"`
+	Mode      string    `json:"mode"`
+	Planned   Millis    `json:"planned_ms"` // 0 when a request limit ends the run
+	Elapsed   Millis    `json:"elapsed_ms"`
+	// The measured span, as offsets from Start: from when the first counted
+	// (not warm-up) request was due to its last response. The rates are over it.
+	MeasuredFrom Millis `json:"measured_from_ms"`
+	MeasuredTo   Millis `json:"measured_to_ms"`
+	Interrupted  bool   `json:"interrupted"`
 
 	TargetRate   float64 `json:"target_rate"`   // mean planned request rate, per second
 	AchievedRate float64 `json:"achieved_rate"` // requests sent per second
@@ -173,6 +177,7 @@ func (m *Metrics) Summarize(info RunInfo) Summary {
 	}
 	if span := (m.lastDone - m.firstIntended).Seconds(); span > 0 {
 		s.Throughput = float64(m.ok) / span
+		s.MeasuredFrom, s.MeasuredTo = Millis(m.firstIntended), Millis(m.lastDone)
 	}
 
 	modes := map[Mode]bool{}
@@ -218,6 +223,16 @@ func (m *Metrics) Summarize(info RunInfo) Summary {
 	return s
 }
 
+// Span is how long the measured part of the run lasted: from when its first
+// counted request was due to its last response (the elapsed time, for a
+// summary without it).
+func (s Summary) Span() time.Duration {
+	if s.MeasuredTo > s.MeasuredFrom {
+		return (s.MeasuredTo - s.MeasuredFrom).D()
+	}
+	return s.Elapsed.D()
+}
+
 // encode is a histogram as HdrHistogram V2 compressed base64 ("" if it
 // cannot be encoded, which an in-memory histogram always can).
 func encode(h *hdr.Histogram) string {
@@ -226,4 +241,16 @@ func encode(h *hdr.Histogram) string {
 		return ""
 	}
 	return string(enc)
+}
+
+// StageNumber is how people number stage i (an index): from 1, not counting
+// a warm-up, so the only stage after a warm-up is stage 1.
+func StageNumber(stages []StageSummary, i int) int {
+	n := i + 1
+	for _, st := range stages {
+		if st.Warmup && st.Stage < i {
+			n--
+		}
+	}
+	return n
 }

@@ -18,7 +18,7 @@ func WriteText(w io.Writer, s Summary) error {
 	}
 	fmt.Fprintf(&b, "cloudperf  %s  %s, %s\n", s.Target, s.Mode, status)
 	if m := s.Merged; m != nil {
-		fmt.Fprintf(&b, "Merged     %d runs, started within %s; counts and histograms merged, rates summed\n", m.Runs, FormatDuration(m.StartSpread.D()))
+		fmt.Fprintf(&b, "Merged     %d runs, started within %s; counts and histograms merged, %s\n", m.Runs, FormatDuration(m.StartSpread.D()), m.RatesHow())
 		if g := m.Generators; len(g) > 0 {
 			const shown = 8
 			more := ""
@@ -39,7 +39,7 @@ func WriteText(w io.Writer, s Summary) error {
 	}
 	b.WriteString("\n")
 	fmt.Fprintf(&b, "Rate       target %.1f/s, achieved %.1f/s, throughput %.1f/s over %s\n",
-		s.TargetRate, s.AchievedRate, s.Throughput, FormatDuration(s.Elapsed.D()))
+		s.TargetRate, s.AchievedRate, s.Throughput, FormatDuration(s.Span()))
 
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "Latency\tmean\tmin\tp50\tp90\tp95\tp99\tp99.9\tmax\t")
@@ -92,7 +92,7 @@ func WriteText(w io.Writer, s Summary) error {
 			if st.To != st.From {
 				rate += "→" + strconv.FormatFloat(st.To, 'g', 6, 64)
 			}
-			name := strconv.Itoa(st.Stage + 1)
+			name := strconv.Itoa(StageNumber(s.Stages, st.Stage))
 			if st.Warmup {
 				name = "warm-up"
 			}

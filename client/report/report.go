@@ -308,7 +308,7 @@ func newView(s load.Summary) view {
 			thousands(s.Requests-s.Dropped), thousands(s.Dropped), thousands(s.OK), percent(s.SuccessRatio), thousands(s.Failed))
 	}
 	if m := s.Merged; m != nil {
-		v.Run = append(v.Run, row{"Merged", fmt.Sprintf("%d load generators' runs, started within %s; counts and histograms merged, rates summed", m.Runs, dur(m.StartSpread))})
+		v.Run = append(v.Run, row{"Merged", fmt.Sprintf("%d load generators' runs, started within %s; counts and histograms merged, %s", m.Runs, dur(m.StartSpread), m.RatesHow())})
 	}
 	if s.Warmup > 0 {
 		v.Run = append(v.Run, row{"Warm-up", thousands(s.Warmup) + " requests, not counted"})
@@ -342,7 +342,7 @@ func newView(s load.Summary) view {
 	}
 
 	for _, st := range s.Stages {
-		r := stageRow{Name: strconv.Itoa(st.Stage + 1), Start: dur(st.Start), Duration: dur(st.Duration),
+		r := stageRow{Name: strconv.Itoa(load.StageNumber(s.Stages, st.Stage)), Start: dur(st.Start), Duration: dur(st.Duration),
 			Rate: strconv.FormatFloat(st.From, 'g', 6, 64), Mode: st.Mode, Warmup: st.Warmup,
 			Requests: thousands(st.Requests), OK: thousands(st.OK), P50: dur(st.Latency.P50), P99: dur(st.Latency.P99)}
 		if st.To != st.From {
