@@ -120,7 +120,7 @@ func Merge(summaries []Summary) (Summary, error) {
 	errs, hosts := map[string]int64{}, map[string]int64{}
 	modes, targets, generators := map[string]bool{}, map[string]bool{}, map[string]bool{}
 	var timeline []Interval
-	var intervalHists []*hdr.Histogram
+	var intervalHists, serviceHists []*hdr.Histogram
 	info := MergeInfo{}
 	var unionFrom, unionTo, commonFrom, commonTo time.Time
 	var counts [3]float64 // requests planned, sent and answered ok: rate × span
@@ -213,6 +213,7 @@ func Merge(summaries []Summary) (Summary, error) {
 			for len(timeline) <= j {
 				timeline = append(timeline, Interval{Start: Millis(time.Duration(len(timeline)) * width)})
 				intervalHists = append(intervalHists, nil)
+				serviceHists = append(serviceHists, nil)
 			}
 			m := &timeline[j]
 			m.Offered += iv.Offered
@@ -227,6 +228,12 @@ func Merge(summaries []Summary) (Summary, error) {
 			if err := mergeInto(&intervalHists[j], iv.Histogram); err != nil {
 				return Summary{}, fail("timeline interval %d: %v", k, err)
 			}
+			if iv.ServiceHistogram == "" {
+				continue // from a client that did not keep it
+			}
+			if err := mergeInto(&serviceHists[j], iv.ServiceHistogram); err != nil {
+				return Summary{}, fail("timeline interval %d service time: %v", k, err)
+			}
 		}
 	}
 
@@ -238,15 +245,12 @@ func Merge(summaries []Summary) (Summary, error) {
 	out.Stages = stages
 
 	for j, h := range intervalHists {
-		if h == nil || h.TotalCount() == 0 {
-			continue
+		if h != nil && h.TotalCount() > 0 {
+			timeline[j].setLatency(h)
 		}
-		iv := &timeline[j]
-		iv.P50 = Millis(usToDuration(h.ValueAtQuantile(50)))
-		iv.P90 = Millis(usToDuration(h.ValueAtQuantile(90)))
-		iv.P99 = Millis(usToDuration(h.ValueAtQuantile(99)))
-		iv.Max = Millis(usToDuration(h.Max()))
-		iv.Histogram = encode(h)
+		if sh := serviceHists[j]; sh != nil && sh.TotalCount() > 0 {
+			timeline[j].setService(sh)
+		}
 	}
 	out.Timeline = timeline
 

@@ -109,9 +109,10 @@ func (m *Metrics) Add(r Result) {
 	}
 	m.lastSent = max(m.lastSent, r.Sent)
 	m.lastDone = max(m.lastDone, r.Done)
-	m.record(m.service, micros(r.ServiceTime()))
+	service := micros(r.ServiceTime())
+	m.record(m.service, service)
 	m.record(m.lag, micros(max(r.Lag(), 0)))
-	m.timeline.add(r, latency)
+	m.timeline.add(r, latency, service)
 }
 
 func (m *Metrics) record(h *hdr.Histogram, us int64) {

@@ -90,7 +90,7 @@ func NewData(s load.Summary) (Data, error) {
 	d := Data{Summary: s, IntervalSeconds: 1}
 	d.Summary.Timeline = make([]load.Interval, len(s.Timeline))
 	for i, iv := range s.Timeline {
-		iv.Histogram = ""
+		iv.Histogram, iv.ServiceHistogram = "", ""
 		d.Summary.Timeline[i] = iv
 	}
 	d.Summary.Stages = make([]load.StageSummary, len(s.Stages))
