@@ -38,8 +38,15 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	if len(args) > 0 && args[0] == "merge" {
 		return mergeMain(args[1:], stdout, stderr)
 	}
+	if len(args) > 0 && args[0] == "help" { // client help [SUBCOMMAND]
+		return Main(append(args[1:min(len(args), 2)], "--help"), stdout, stderr)
+	}
 	o, err := parseArgs(args, stdout)
 	if errors.Is(err, flag.ErrHelp) {
+		return ExitOK
+	}
+	if errors.Is(err, errVersion) {
+		fmt.Fprintln(stdout, version())
 		return ExitOK
 	}
 	if err != nil {
@@ -259,7 +266,7 @@ type closingHitter interface {
 
 func newHitter(o *options, url string) (closingHitter, error) {
 	opts := load.HTTPOptions{
-		URL: url, Method: o.method, Header: o.header(), Timeout: o.timeout,
+		URL: url, Method: o.method, Header: o.header(), Body: o.body, Timeout: o.timeout,
 		KeepAlive: o.keepAlive, MaxConns: o.maxInFlight, Insecure: o.insecure, MaxConnAge: o.connMaxAge,
 	}
 	if o.engine == "net/http" {

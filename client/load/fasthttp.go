@@ -26,6 +26,7 @@ type FastHitter struct {
 	uri      string
 	method   string
 	header   map[string][]string
+	body     []byte
 	host     string // a Host header, sent instead of the URL's host
 	timeout  time.Duration
 	close    bool
@@ -60,7 +61,7 @@ func NewFastHitter(o HTTPOptions) (*FastHitter, error) {
 		addr = net.JoinHostPort(u.Hostname(), map[string]string{"http": "80", "https": "443"}[u.Scheme])
 	}
 	dialer := &fasthttp.TCPDialer{Concurrency: 0, DNSCacheDuration: time.Minute}
-	h := &FastHitter{uri: u.String(), method: o.Method, timeout: o.Timeout, close: !o.KeepAlive}
+	h := &FastHitter{uri: u.String(), method: o.Method, body: o.Body, timeout: o.Timeout, close: !o.KeepAlive}
 	for k, vs := range o.Header {
 		if k = http.CanonicalHeaderKey(k); k == "Host" {
 			if len(vs) > 0 {
@@ -226,6 +227,11 @@ func (h *FastHitter) newTemplate() *fasthttp.Request {
 	}
 	if h.close {
 		req.SetConnectionClose()
+	}
+	// A body goes with its own Content-Type or none, as with net/http.
+	req.Header.SetNoDefaultContentType(true)
+	if len(h.body) > 0 {
+		req.SetBody(h.body)
 	}
 	return req
 }
