@@ -143,7 +143,7 @@ Usage:
   client --local ...              the built-in service on 127.0.0.1 (no cluster needed)
   client --url URL ...            any http(s) endpoint
   client --from-stack STACK ...   the endpoint a Pulumi stack exported (pulumi up first)
-  client merge FILE...            several load generators' JSON summaries, merged exactly
+  client merge FILE...            several load generators' JSON summaries, merged exactly: client merge --help
   client help [merge]             this help, or a subcommand's
 
 Examples:
