@@ -162,6 +162,7 @@ func run(ctx context.Context, o *options, interrupts *interrupts, stdout, stderr
 	summary, runErr := load.Run(ctx, cfg)
 	interrupts.stop()                    // a signal from now on does not cut the summary short
 	summary.Generator, _ = os.Hostname() // which pod of a load Job wrote it, for `client merge`
+	summary.Settings = o.settings()
 	if observer != nil {
 		timeline := observer.Stop()
 		summary.Cluster = &timeline

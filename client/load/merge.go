@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -278,8 +279,20 @@ func Merge(summaries []Summary) (Summary, error) {
 		}
 	}
 	out.Merged = &info
+	out.Settings = commonSettings(summaries)
 	out.Verdict = Judge(out)
 	return out, nil
+}
+
+// commonSettings are the runs' settings when they all share them, else none.
+func commonSettings(summaries []Summary) *Settings {
+	first := summaries[0].Settings
+	for _, s := range summaries[1:] {
+		if first == nil || s.Settings == nil || !reflect.DeepEqual(*first, *s.Settings) {
+			return nil
+		}
+	}
+	return first
 }
 
 // mergeHistogram decodes enc and adds it to dst. count is how many values

@@ -500,3 +500,23 @@ func TestMergeDisjointRuns(t *testing.T) {
 		}
 	}
 }
+
+// The runs' settings are the merged run's when they all share them; runs
+// made differently have none in common.
+func TestMergeSettings(t *testing.T) {
+	stages := []Stage{{Duration: time.Second, From: 10, To: 10}}
+	results := []Result{{Intended: 0, Sent: 0, Done: time.Millisecond, Status: 200, Class: ClassOK}}
+	a := summarize(t, stages, results, mergeBase)
+	b := summarize(t, stages, results, mergeBase.Add(time.Millisecond))
+	a.Settings = &Settings{Engine: "fasthttp", Method: "GET", MaxInFlight: 256}
+	same := *a.Settings
+	b.Settings = &same
+	m, err := Merge([]Summary{a, b})
+	if err != nil || m.Settings == nil || !reflect.DeepEqual(*m.Settings, *a.Settings) {
+		t.Errorf("same settings: merged %+v, %v", m.Settings, err)
+	}
+	b.Settings = &Settings{Engine: "net/http", Method: "GET", MaxInFlight: 256}
+	if m, _ := Merge([]Summary{a, b}); m.Settings != nil {
+		t.Errorf("different settings merged into %+v", m.Settings)
+	}
+}

@@ -94,6 +94,7 @@ type Summary struct {
 	Verdict      Verdict      `json:"verdict"` // did the target, and the generator, keep up with the schedule?
 
 	Hosts    []Count        `json:"hosts"`
+	Settings *Settings      `json:"settings,omitempty"` // what shaped the load besides its stages
 	Stages   []StageSummary `json:"stages"`
 	Timeline []Interval     `json:"timeline"`
 

@@ -295,6 +295,13 @@ func newView(s load.Summary) view {
 	v.Run = []row{
 		{"Target", s.Target},
 		{"Mode", s.Mode},
+	}
+	if st := s.Settings; st != nil {
+		for _, l := range st.Lines() {
+			v.Run = append(v.Run, row{l[0], l[1]})
+		}
+	}
+	v.Run = append(v.Run, []row{
 		{"Start", v.Date},
 		{"Planned", planned},
 		{"Elapsed", v.Elapsed + map[bool]string{true: " (interrupted)", false: ""}[s.Interrupted]},
@@ -302,7 +309,7 @@ func newView(s load.Summary) view {
 		{"Achieved rate", rate(s.AchievedRate)},
 		{"Throughput", rate(s.Throughput) + " successful"},
 		{"Requests", fmt.Sprintf("%s sent · %s ok (%s) · %s failed", thousands(s.Requests), thousands(s.OK), percent(s.SuccessRatio), thousands(s.Failed))},
-	}
+	}...)
 	if s.Dropped > 0 {
 		v.Run[len(v.Run)-1].Value = fmt.Sprintf("%s sent · %s dropped (due, never sent: the schedule ended) · %s ok (%s) · %s failed",
 			thousands(s.Requests-s.Dropped), thousands(s.Dropped), thousands(s.OK), percent(s.SuccessRatio), thousands(s.Failed))
