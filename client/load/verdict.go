@@ -56,7 +56,11 @@ func Judge(s Summary) Verdict {
 	case s.Capped > 0 || s.Dropped > 0 || lagBig:
 		line := "target fell behind: " + rates
 		if lagBig && s.Capped == 0 {
-			line += fmt.Sprintf("; one at a time, its responses (service mean %s) held up the schedule (lag p99 %s)", FormatDuration(s.ServiceTime.Mean.D()), FormatDuration(lag))
+			how := "; its responses"
+			if s.Mode == ModeSync.String() {
+				how = "; one at a time, its responses"
+			}
+			line += fmt.Sprintf("%s (service mean %s) held up the schedule (lag p99 %s)", how, FormatDuration(s.ServiceTime.Mean.D()), FormatDuration(lag))
 		}
 		for _, p := range parts {
 			line += "; " + p
