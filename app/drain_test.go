@@ -38,7 +38,9 @@ func TestSIGTERMUnderLoad(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer hitter.Close()
-			schedule, err := load.NewSchedule([]load.Stage{{Duration: 4 * time.Second, From: 300, To: 300}}, 0)
+			// Long enough to span the drain and the exit however slow the
+			// machine; the run is stopped a second after the app exits.
+			schedule, err := load.NewSchedule([]load.Stage{{Duration: time.Minute, From: 300, To: 300}}, 0)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -48,8 +50,10 @@ func TestSIGTERMUnderLoad(t *testing.T) {
 				err error
 			}
 			ran := make(chan outcome, 1)
+			ctx, stop := context.WithCancel(context.Background())
+			defer stop()
 			go func() {
-				sum, err := load.Run(context.Background(), load.Config{
+				sum, err := load.Run(ctx, load.Config{
 					Target: opts.URL, Hitter: hitter, Schedule: schedule, Mode: load.ModeAsync, MaxInFlight: 1500,
 					Log: &log, LogFormat: load.LogJSONL, LogName: "memory",
 				})
@@ -72,6 +76,7 @@ func TestSIGTERMUnderLoad(t *testing.T) {
 				t.Errorf("exit %d after SIGTERM under load, want 0", code)
 			}
 			exited := time.Now()
+			time.AfterFunc(time.Second, stop) // a second of refused requests, then the run ends
 			checkShutdownLogs(t, p)
 			closed := p.logTime(t, "shutdown: listener closed, finishing in-flight requests")
 

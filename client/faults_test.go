@@ -431,7 +431,7 @@ func faultScenarios(t *testing.T, engine string) {
 			writeHello(w)
 		})))
 		defer srv.Close()
-		r := runClient(t, append(eng, "--url", srv.URL, "--rate", "200", "--duration", "2s", "--max-error-rate", "1")...)
+		r := runClient(t, append(eng, "--url", srv.URL, "--rate", "200", "--requests", "400", "--max-error-rate", "1")...)
 		r.check(t, cli.ExitFailed, "threshold broken: error_rate<=1", "ok", "http_503")
 		if c := r.classes(); c["ok"] == 0 || c["http_503"] == 0 {
 			t.Errorf("classes %v: want both ok and http_503", c)
@@ -445,7 +445,7 @@ func faultScenarios(t *testing.T, engine string) {
 			readHead(c)
 			_ = c.(*net.TCPConn).SetLinger(0)
 		})
-		r := runClient(t, append(eng, "--url", url, "--rate", "50", "--duration", "1s")...)
+		r := runClient(t, append(eng, "--url", url, "--rate", "50", "--requests", "50")...)
 		r.check(t, cli.ExitUnreachable, "(50 of 50: reset)", "reset")
 	})
 
@@ -460,14 +460,14 @@ func faultScenarios(t *testing.T, engine string) {
 			}
 		})))
 		defer srv.Close()
-		r := runClient(t, append(eng, "--url", srv.URL, "--rate", "20", "--duration", "1s", "--mode", "async",
+		r := runClient(t, append(eng, "--url", srv.URL, "--rate", "20", "--requests", "20", "--mode", "async",
 			"--max-in-flight", "50", "--timeout", "200ms")...)
 		r.check(t, cli.ExitUnreachable, "No response within --timeout", "timeout")
 	})
 
 	t.Run("dns", func(t *testing.T) {
 		t.Parallel()
-		r := runClient(t, append(eng, "--url", "http://does-not-exist.invalid/", "--rate", "20", "--duration", "500ms", "--timeout", "3s")...)
+		r := runClient(t, append(eng, "--url", "http://does-not-exist.invalid/", "--rate", "20", "--requests", "10", "--timeout", "3s")...)
 		r.check(t, cli.ExitUnreachable, "The host does not resolve", "dns")
 	})
 
@@ -480,7 +480,7 @@ func faultScenarios(t *testing.T, engine string) {
 			readHead(c)
 			_, _ = io.WriteString(c, "Invalid SSH identification string.\r\n")
 		})
-		r := runClient(t, append(eng, "--url", url, "--rate", "20", "--duration", "500ms")...)
+		r := runClient(t, append(eng, "--url", url, "--rate", "20", "--requests", "10")...)
 		r.check(t, cli.ExitUnreachable, "does not speak HTTP", "protocol")
 	})
 
@@ -490,10 +490,10 @@ func faultScenarios(t *testing.T, engine string) {
 		srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { writeHello(w) }))
 		quiet(srv).StartTLS()
 		defer srv.Close()
-		r := runClient(t, append(eng, "--url", srv.URL, "--rate", "20", "--duration", "500ms")...)
+		r := runClient(t, append(eng, "--url", srv.URL, "--rate", "20", "--requests", "10")...)
 		r.check(t, cli.ExitUnreachable, "add --insecure", "tls")
 
-		r = runClient(t, append(eng, "--url", srv.URL, "--rate", "20", "--duration", "500ms", "--insecure")...)
+		r = runClient(t, append(eng, "--url", srv.URL, "--rate", "20", "--requests", "10", "--insecure")...)
 		r.check(t, cli.ExitOK, "", "ok")
 		if r.sum.OK != 10 || len(r.sum.Hosts) != 1 || r.sum.Hosts[0].Key != "fault-test" {
 			t.Errorf("--insecure: %d ok, hosts %v", r.sum.OK, r.sum.Hosts)

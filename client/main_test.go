@@ -5,11 +5,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -111,4 +114,86 @@ func TestInterruptFlushesAndSummarises(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A second SIGINT aborts the requests in flight at once, with either
+// engine: a target that never answers and a one-minute --timeout no longer
+// leave kill -9 as the only way out. The summary is still printed, exit 130.
+func TestSecondInterruptAborts(t *testing.T) {
+	bin := buildClient(t)
+	for _, engine := range []string{"fasthttp", "net/http"} {
+		t.Run(engine, func(t *testing.T) {
+			t.Parallel()
+			release := make(chan struct{})
+			var arrived atomic.Int64
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				arrived.Add(1)
+				select { // never answers while the test runs
+				case <-r.Context().Done():
+				case <-release:
+				}
+			}))
+			defer srv.Close()
+			defer close(release)
+			logPath := filepath.Join(t.TempDir(), "run.jsonl")
+			cmd := exec.Command(bin, "--url", srv.URL, "--rate", "50", "--mode", "async", "--duration", "1m", "--timeout", "1m",
+				"--engine", engine, "--out", logPath, "--format", "json")
+			var stdout bytes.Buffer
+			stderr := &lockedBuffer{}
+			cmd.Stdout, cmd.Stderr = &stdout, stderr
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			done := make(chan error, 1)
+			go func() { done <- cmd.Wait() }()
+			waitFor := func(what string, ok func() bool) {
+				for deadline := time.Now().Add(20 * time.Second); !ok(); time.Sleep(20 * time.Millisecond) {
+					if time.Now().After(deadline) {
+						_ = cmd.Process.Kill()
+						t.Fatalf("waiting for %s; stderr: %s", what, stderr.String())
+					}
+				}
+			}
+			waitFor("requests in flight", func() bool { return arrived.Load() >= 3 })
+			_ = cmd.Process.Signal(syscall.SIGINT)
+			waitFor("the first interrupt", func() bool { return strings.Contains(stderr.String(), "stopped sending") })
+			_ = cmd.Process.Signal(syscall.SIGINT)
+			var err error
+			select {
+			case err = <-done:
+			case <-time.After(20 * time.Second): // the requests' timeout is a minute
+				_ = cmd.Process.Kill()
+				t.Fatalf("the second interrupt did not abort the requests in flight; stderr: %s", stderr.String())
+			}
+			var exit *exec.ExitError
+			if !errors.As(err, &exit) || exit.ExitCode() != 130 {
+				t.Fatalf("exit: %v, want 130\nstderr: %s", err, stderr.String())
+			}
+			var sum load.Summary
+			if err := json.Unmarshal(stdout.Bytes(), &sum); err != nil {
+				t.Fatalf("summary: %v\n%s", err, stdout.String())
+			}
+			if !sum.Interrupted || sum.Requests < 3 || len(sum.Errors) != 1 || sum.Errors[0].Key != "canceled" || sum.Errors[0].Count != sum.Requests {
+				t.Errorf("summary: interrupted %v, %d requests, errors %v: want every request canceled", sum.Interrupted, sum.Requests, sum.Errors)
+			}
+		})
+	}
+}
+
+// lockedBuffer is a bytes.Buffer a process writes while the test reads it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }

@@ -89,6 +89,8 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"--local", "--bo\ngus"}, `--bo\ngus`},
 		{[]string{"--local", "--stages", "1s:x\n"}, "--stages"},
 		{[]string{"--local", "--threshold", "p99<1s\n"}, "--threshold"},
+		{[]string{"--local", "--out", "run.json"}, "name it run.jsonl"},
+		{[]string{"--local", "--out", "x/run.JSON"}, "--out x/run.JSON"},
 	}
 	for _, tt := range tests {
 		code, stdout, stderr := runMain(t, tt.args...)
@@ -114,7 +116,7 @@ func TestHelp(t *testing.T) {
 func TestLocalRun(t *testing.T) {
 	t.Parallel()
 	out := filepath.Join(t.TempDir(), "run.csv")
-	code, stdout, stderr := runMain(t, "--local", "--rate", "200", "--duration", "1s", "--out", out)
+	code, stdout, stderr := runMain(t, "--local", "--rate", "200", "--requests", "200", "--out", out)
 	if code != ExitOK {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
@@ -149,7 +151,7 @@ func TestRequestLimitAndJSON(t *testing.T) {
 
 func TestThresholdBroken(t *testing.T) {
 	t.Parallel()
-	code, stdout, stderr := runMain(t, "--local", "--rate", "20", "--duration", "300ms", "--out", "",
+	code, stdout, stderr := runMain(t, "--local", "--rate", "20", "--requests", "6", "--out", "",
 		"--max-p99", "1ns", "--max-error-rate", "1", "--threshold", "rate>=1")
 	if code != ExitFailed {
 		t.Fatalf("exit %d, want %d", code, ExitFailed)
@@ -168,7 +170,7 @@ func TestUnreachable(t *testing.T) {
 	url := "http://" + ln.Addr().String() + "/"
 	ln.Close()
 	out := filepath.Join(t.TempDir(), "run.csv")
-	code, stdout, stderr := runMain(t, "--url", url, "--rate", "20", "--duration", "300ms", "--out", out)
+	code, stdout, stderr := runMain(t, "--url", url, "--rate", "20", "--requests", "6", "--out", out)
 	if code != ExitUnreachable {
 		t.Fatalf("exit %d, want %d", code, ExitUnreachable)
 	}
@@ -187,14 +189,14 @@ func TestOutNeverOverwrittenSilently(t *testing.T) {
 	if err := os.WriteFile(out, []byte("precious"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	code, _, stderr := runMain(t, "--local", "--rate", "10", "--duration", "200ms", "--out", out)
+	code, _, stderr := runMain(t, "--local", "--rate", "10", "--requests", "2", "--out", out)
 	if code != ExitUsage || !strings.Contains(stderr, "--force") {
 		t.Fatalf("exit %d, stderr %q", code, stderr)
 	}
 	if b, _ := os.ReadFile(out); string(b) != "precious" {
 		t.Fatal("the existing log was changed")
 	}
-	if code, _, stderr := runMain(t, "--local", "--rate", "10", "--duration", "200ms", "--out", out, "--force"); code != ExitOK {
+	if code, _, stderr := runMain(t, "--local", "--rate", "10", "--requests", "2", "--out", out, "--force"); code != ExitOK {
 		t.Fatalf("with --force: exit %d, %s", code, stderr)
 	}
 	if recs := readLog(t, out); len(recs) != 2 {
@@ -209,7 +211,7 @@ func TestDefaultLogName(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer os.Chdir(wd)
-	if code, _, stderr := runMain(t, "--local", "--rate", "10", "--duration", "200ms"); code != ExitOK {
+	if code, _, stderr := runMain(t, "--local", "--rate", "10", "--requests", "2"); code != ExitOK {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
 	logs, _ := filepath.Glob(filepath.Join(dir, "cloudperf-*.csv"))
@@ -221,7 +223,7 @@ func TestDefaultLogName(t *testing.T) {
 func TestWarmupIsLoggedNotCounted(t *testing.T) {
 	t.Parallel()
 	out := filepath.Join(t.TempDir(), "run.csv")
-	code, stdout, stderr := runMain(t, "--local", "--rate", "40", "--duration", "500ms", "--warmup", "250ms", "--out", out, "--format", "json")
+	code, stdout, stderr := runMain(t, "--local", "--rate", "40", "--requests", "20", "--warmup", "250ms", "--out", out, "--format", "json")
 	if code != ExitOK {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
@@ -248,7 +250,7 @@ func TestReport(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	html := filepath.Join(dir, "run.html")
-	code, stdout, stderr := runMain(t, "--local", "--rate", "100", "--duration", "1s", "--out", "", "--report", html)
+	code, stdout, stderr := runMain(t, "--local", "--rate", "100", "--requests", "100", "--out", "", "--report", html)
 	if code != ExitOK {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
@@ -279,5 +281,41 @@ func TestObserveWithoutCluster(t *testing.T) {
 	}
 	if !strings.Contains(stdout, "Cluster    no cluster observed: kubeconfig") {
 		t.Errorf("summary:\n%s", stdout)
+	}
+}
+
+// A flag given twice, a URL given as an argument or without its scheme, and
+// a threshold shorthand without a unit: each is one line saying what to do,
+// in the user's own terms.
+func TestUsageMistakesPeopleMake(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		args     []string
+		want     string
+		mustNot  string
+		exitCode int
+	}{
+		{[]string{"--url", "http://127.0.0.1:1/", "--url", "http://127.0.0.1:2/"}, "--url is given twice: give it once", "", ExitUsage},
+		{[]string{"--local", "--rate", "10", "--rate", "20"}, "--rate is given twice", "", ExitUsage},
+		{[]string{"--local", "--local"}, "--local is given twice", "", ExitUsage},
+		{[]string{"merge", "--format", "json", "--format", "text", "x.json"}, "--format is given twice", "", ExitUsage},
+		{[]string{"http://127.0.0.1:5000/"}, `unexpected argument "http://127.0.0.1:5000/": the target is a flag, as in client --url http://127.0.0.1:5000/`, "", ExitUsage},
+		{[]string{"--rate", "10", "127.0.0.1:5000"}, "as in client --url http://127.0.0.1:5000", "", ExitUsage},
+		{[]string{"--url", "127.0.0.1:5000/"}, `--url "127.0.0.1:5000/" has no scheme: did you mean --url http://127.0.0.1:5000/?`, "", ExitUsage},
+		{[]string{"--url", "localhost:5000"}, "did you mean --url http://localhost:5000?", "", ExitUsage},
+		{[]string{"--local", "--max-p99", "50"}, "--max-p99: want a duration with its unit, such as 250ms", "p99<=", ExitUsage},
+		{[]string{"--local", "--max-error-rate", "200"}, "--max-error-rate: want a percentage from 0 to 100", "error_rate", ExitUsage},
+		{[]string{"--local", "--min-rate", "fast"}, "--min-rate: want requests per second", "rate>=", ExitUsage},
+	} {
+		code, stdout, stderr := runMain(t, tc.args...)
+		if code != tc.exitCode || stdout != "" || strings.Count(stderr, "\n") != 1 || !strings.Contains(stderr, tc.want) ||
+			(tc.mustNot != "" && strings.Contains(stderr, tc.mustNot)) {
+			t.Errorf("%q: exit %d, stderr %q; want %d and one line with %q", tc.args, code, stderr, tc.exitCode, tc.want)
+		}
+	}
+	// Repeatable flags stay repeatable.
+	if code, _, stderr := runMain(t, "--local", "--requests", "2", "--rate", "20", "--out", "", "--header", "X-A: 1", "--header", "X-B: 2",
+		"--threshold", "p99<1m", "--threshold", "error_rate<=100"); code != ExitOK {
+		t.Errorf("repeated --header and --threshold: exit %d: %s", code, stderr)
 	}
 }

@@ -50,6 +50,9 @@ type options struct {
 	insecure    bool
 	method      string
 	headers     headerList
+	body        []byte // --body, or what --body-file holds
+	bodyText    string
+	bodyFile    string
 	engine      string
 	connMaxAge  time.Duration
 
@@ -62,6 +65,9 @@ type options struct {
 	quiet      bool
 	cpuProfile string
 	thresholds []load.Threshold
+	version    bool
+
+	notes []string // said on stderr before the run: settings that do not do what they seem to
 }
 
 type headerList []string
@@ -133,14 +139,14 @@ const usageHead = `client: load a web service at a steady (or staged) request ra
 how it held up — latency corrected for coordinated omission, errors by class,
 responses per pod — with every request logged.
 
-Target (exactly one):
+Usage:
   client --local ...              the built-in service on 127.0.0.1 (no cluster needed)
   client --url URL ...            any http(s) endpoint
-  client --from-stack dev ...     the endpoint a Pulumi stack exported (pulumi up first)
-
-Several load generators' JSON summaries, merged exactly: client merge --help
-Two runs compared, exit 1 on a regression (for CI):        client compare --help
-The highest rate within thresholds (same targets and flags): client capacity --help
+  client --from-stack STACK ...   the endpoint a Pulumi stack exported (pulumi up first)
+  client merge FILE...            several load generators' JSON summaries, merged exactly
+  client compare BASE NEW         two runs side by side, exit 1 on a regression (for CI)
+  client capacity ...             the highest rate within thresholds (same targets and flags)
+  client help [SUBCOMMAND]        this help, or a subcommand's (merge, compare, capacity)
 
 Examples:
   client --local --rate 300 --duration 10s
@@ -149,8 +155,6 @@ Examples:
 
 Exit codes: 0 done, thresholds met; 1 a threshold broken or the run failed;
 2 bad usage; 3 no request succeeded (target unreachable); 130 interrupted.
-
-Flags:
 `
 
 func newFlagSet(o *options, stdout io.Writer) *flag.FlagSet {
@@ -158,14 +162,14 @@ func newFlagSet(o *options, stdout io.Writer) *flag.FlagSet {
 	fs.SetOutput(io.Discard) // errors are printed as one line by Main
 	fs.Usage = func() {}     // and --help prints printUsage, not the flag package
 
-	fs.StringVar(&o.url, "url", "", "target `URL` (http or https)")
-	fs.StringVar(&o.fromStack, "from-stack", "", "read the target from this Pulumi `stack`'s \"endpoint\" output")
-	fs.StringVar(&o.projectDir, "project-dir", "", "Pulumi project `dir` for --from-stack (default: walk up to Pulumi.yaml)")
-	fs.BoolVar(&o.local, "local", false, "start the built-in service on 127.0.0.1 and load it")
+	fs.StringVar(&o.url, "url", "", "the target: an http:// or https:// URL")
+	fs.StringVar(&o.fromStack, "from-stack", "", "the target: this Pulumi stack's \"endpoint\" output")
+	fs.StringVar(&o.projectDir, "project-dir", "", "the Pulumi project's folder for --from-stack (default: the nearest one up holding Pulumi.yaml)")
+	fs.BoolVar(&o.local, "local", false, "the target: the built-in service, started on 127.0.0.1")
 	fs.StringVar(&o.path, "path", "", "path and query appended to a --from-stack or --local endpoint, e.g. \"/?cpu=2ms\"")
 
-	fs.StringVar(&o.kubeconfig, "kubeconfig", "", "kubeconfig `file` for watching the Deployment and HPA (default: KUBECONFIG, ~/.kube/config)")
-	fs.StringVar(&o.kubeContext, "context", "", "kubeconfig `context` to use")
+	fs.StringVar(&o.kubeconfig, "kubeconfig", "", "kubeconfig for watching the Deployment and HPA (default: $KUBECONFIG, ~/.kube/config)")
+	fs.StringVar(&o.kubeContext, "context", "", "kubeconfig context to use (default: the current one)")
 	fs.StringVar(&o.namespace, "namespace", "", "namespace of the Deployment to watch (default: the stack's, else the context's)")
 	fs.StringVar(&o.deployment, "deployment", "", "watch this Deployment, its pods and HPA during the run (default: the stack's)")
 	fs.StringVar(&o.hpa, "hpa", "", "the HPA to watch (default: the one scaling the Deployment)")
@@ -186,11 +190,11 @@ func newFlagSet(o *options, stdout io.Writer) *flag.FlagSet {
 		}
 		return err
 	}}, "duration", "how long to send (with --requests: whichever ends first)")
-	fs.Int64Var(&o.requests, "requests", 0, "stop after this many requests (`N`; 0: no limit)")
+	fs.Int64Var(&o.requests, "requests", 0, "stop after this many requests (0: no limit)")
 	fs.Var(&funcValue{set: func(v string) (err error) {
 		o.stages, err = load.ParseStages(v)
 		return err
-	}}, "stages", "staged load instead of --rate/--duration: DURATION:RATE holds, DURATION:FROM-TO ramps, e.g. `30s:100,2m:100-600,30s:100`")
+	}}, "stages", "staged load instead of --rate/--duration: DURATION:RATE holds, DURATION:FROM-TO ramps, e.g. 30s:100,2m:100-600,30s:100")
 	fs.DurationVar(&o.warmup, "warmup", 0, "send at the first rate this long before measuring (logged, not counted)")
 	fs.DurationVar(&o.timeout, "timeout", 5*time.Second, "per-request timeout")
 	fs.Var(&funcValue{show: "auto", set: func(v string) (err error) {
@@ -208,78 +212,60 @@ func newFlagSet(o *options, stdout io.Writer) *flag.FlagSet {
 		return err
 	}}, "tick", "group requests due within a tick into one wake-up, intended at the tick's end (saves generator CPU at high rates); 0: each at its exact time; auto: 0 up to 1000/s, then 2ms")
 	fs.IntVar(&o.maxInFlight, "max-in-flight", load.DefaultMaxInFlight, "async: most requests outstanding at once; a request due when this many are out waits, and its latency counts the wait")
-	fs.BoolVar(&o.keepAlive, "keepalive", true, "reuse connections")
+	fs.BoolVar(&o.keepAlive, "keepalive", true, "reuse connections (--keepalive=false: a new connection per request)")
 	fs.BoolVar(&o.insecure, "insecure", false, "accept any TLS certificate (self-signed endpoints)")
-	fs.StringVar(&o.method, "method", "GET", "HTTP method")
+	fs.StringVar(&o.method, "method", "GET", "HTTP method; POST when a body is given")
+	fs.StringVar(&o.bodyText, "body", "", "request body, sent with every request (set its type with --header \"Content-Type: ...\")")
+	fs.StringVar(&o.bodyFile, "body-file", "", "request body: the contents of this file")
 	fs.DurationVar(&o.connMaxAge, "conn-max-age", 30*time.Second, "reconnect kept-alive connections this old, so pods added by a scale-up get their share; 0: never")
-	fs.StringVar(&o.engine, "engine", "fasthttp", "HTTP client: fasthttp (lean, the default) or net/http (Go's standard client)")
+	fs.StringVar(&o.engine, "engine", "fasthttp", "HTTP client: fasthttp (lean) or net/http (Go's standard client)")
 	fs.Var(&o.headers, "header", "extra request header \"Name: value\" (repeatable)")
 
 	fs.Var(&funcValue{set: func(v string) error { o.out, o.outSet = v, true; return nil }}, "out",
-		"per-request log `file`: CSV, or JSON lines if it ends in .jsonl (default: cloudperf-<time>.csv; \"\" for none)")
-	fs.StringVar(&o.report, "report", "", "write a self-contained HTML report (charts, per-pod spread, cluster timeline) to `FILE.html`")
+		"per-request log: CSV, or JSON lines if it ends in .jsonl; - for stdout (the summary then goes to stderr); \"\" for none (default: a new cloudperf-<time>.csv here)")
+	fs.StringVar(&o.report, "report", "", "write a self-contained HTML report (charts, per-pod spread, cluster timeline) to this file")
 	fs.BoolVar(&o.force, "force", false, "overwrite an existing --out or --report file")
 	fs.StringVar(&o.format, "format", "text", "summary format on stdout: text or json")
 	fs.BoolVar(&o.quiet, "quiet", false, "no live progress on stderr")
-	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write the client's own CPU profile (pprof) to `FILE`, for profiling the generator")
+	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write the client's own CPU profile (pprof) to this file, for profiling the generator")
+	fs.BoolVar(&o.version, "version", false, "print the client's version and exit")
 
 	addThresholdFlags(fs, &o.thresholds)
+	onceOnly(fs, "header", "threshold")
 	return fs
 }
 
 // addThresholdFlags defines the pass/fail flags (client and client merge).
 func addThresholdFlags(fs *flag.FlagSet, thresholds *[]load.Threshold) {
-	addThreshold := func(name, metric, op, usage string) {
+	// The shorthands say what they want in their own terms, never in the
+	// --threshold expression they stand for.
+	addThreshold := func(name, metric, op, want, usage string) {
 		fs.Var(&funcValue{set: func(v string) error {
 			t, err := load.ParseThreshold(metric + op + v)
-			if err == nil {
-				*thresholds = append(*thresholds, t)
+			if err != nil {
+				return fmt.Errorf("want %s", want)
 			}
-			return err
+			*thresholds = append(*thresholds, t)
+			return nil
 		}}, name, usage)
 	}
-	addThreshold("max-p99", "p99", "<=", "fail (exit 1) if corrected p99 latency is above this `duration`")
-	addThreshold("max-p50", "p50", "<=", "fail if corrected p50 latency is above this `duration`")
-	addThreshold("max-error-rate", "error_rate", "<=", "fail if more than this `percent` of requests failed")
-	addThreshold("min-rate", "rate", ">=", "fail if the achieved request rate is below this (per second)")
+	addThreshold("max-p99", "p99", "<=", "a duration with its unit, such as 250ms", "fail if corrected p99 latency is above this, e.g. 250ms")
+	addThreshold("max-p50", "p50", "<=", "a duration with its unit, such as 50ms", "fail if corrected p50 latency is above this, e.g. 50ms")
+	addThreshold("max-error-rate", "error_rate", "<=", "a percentage from 0 to 100, such as 1 or 0.5", "fail if more than this percentage of requests failed, e.g. 1")
+	addThreshold("min-rate", "rate", ">=", "requests per second, such as 290", "fail if the achieved request rate (per second) is below this")
 	fs.Var(&funcValue{set: func(v string) error {
 		t, err := load.ParseThreshold(v)
 		if err == nil {
 			*thresholds = append(*thresholds, t)
 		}
 		return err
-	}}, "threshold", "fail if this condition does not hold, e.g. `p99.9<1s`, service_p99<50ms, throughput>=290 (repeatable)")
+	}}, "threshold", "fail if this condition does not hold, e.g. p99.9<1s, service_p99<50ms, throughput>=290 (repeatable)")
 }
 
-// valueNames name the argument of flags whose usage cannot (flag.Value flags).
-var valueNames = map[string]string{
-	"rate": "R", "duration": "D", "mode": "MODE", "header": "\"NAME: value\"",
-	"min-rate": "R", "stages": "SPEC", "out": "FILE", "tick": "D|auto",
-}
-
-// printUsage writes the help text, flags spelled with two dashes.
+// printUsage writes the help text, flags grouped by purpose.
 func printUsage(fs *flag.FlagSet, w io.Writer) {
 	fmt.Fprint(w, usageHead)
-	printFlags(fs, w)
-}
-
-// printFlags lists the flags, spelled with two dashes.
-func printFlags(fs *flag.FlagSet, w io.Writer) {
-	fs.VisitAll(func(f *flag.Flag) {
-		name, usage := flag.UnquoteUsage(f)
-		if name == "value" {
-			name = valueNames[f.Name]
-		}
-		line := "  --" + f.Name
-		if name != "" {
-			line += " " + name
-		}
-		fmt.Fprintf(w, "%s\n      %s", line, usage)
-		if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "0" {
-			fmt.Fprintf(w, " (default %s)", f.DefValue)
-		}
-		fmt.Fprintln(w)
-	})
+	printFlagGroups(fs, clientFlagGroups, w)
 }
 
 // usageError is a command-line mistake: one line, exit 2.
@@ -306,9 +292,17 @@ func parseArgs(args []string, stdout io.Writer, extra ...func(*flag.FlagSet)) (*
 		}
 		return nil, usageError{oneLine(flagDashes.Replace(err.Error()))}
 	}
+	if o.version {
+		return nil, errVersion
+	}
 	if fs.NArg() > 0 {
+		if arg := fs.Arg(0); looksLikeURL(arg) {
+			return nil, usagef("unexpected argument %q: the target is a flag, as in client --url %s", arg, withScheme(arg))
+		}
 		return nil, usagef("unexpected argument %q (flags start with --)", fs.Arg(0))
 	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	targets := 0
 	for _, set := range []bool{o.url != "", o.fromStack != "", o.local} {
 		if set {
@@ -351,7 +345,18 @@ func parseArgs(args []string, stdout io.Writer, extra ...func(*flag.FlagSet)) (*
 	case o.report != "" && o.outSet && o.out != "" && filepath.Clean(o.report) == filepath.Clean(o.out):
 		return nil, usagef("--out and --report are the same file %s: give them different names", o.out)
 	}
+	if err := o.readBody(set); err != nil {
+		return nil, err
+	}
+	if o.outSet && o.out != "" && o.out != "-" {
+		if err := checkOutName(o.out); err != nil {
+			return nil, err
+		}
+	}
 	if o.url != "" {
+		if !strings.Contains(o.url, "://") && looksLikeURL(o.url) {
+			return nil, usagef("--url %q has no scheme: did you mean --url %s?", o.url, withScheme(o.url))
+		}
 		if _, err := load.ParseTargetURL(o.url); err != nil {
 			return nil, usagef("--url: %v", err)
 		}
@@ -383,5 +388,6 @@ func parseArgs(args []string, stdout io.Writer, extra ...func(*flag.FlagSet)) (*
 		}
 		o.tick = load.AutoTick(peak)
 	}
+	o.notes = usageNotes(o, set)
 	return o, nil
 }

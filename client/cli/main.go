@@ -9,15 +9,13 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"io/fs"
+	"log"
 	"net/http"
 	"os"
-	"os/signal"
 	"runtime/debug"
 	"runtime/pprof"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/cloudperf/cloudperf/client/kube"
@@ -42,14 +40,28 @@ func Main(args []string, stdout, stderr io.Writer) int {
 			return sub(args[1:], stdout, stderr)
 		}
 	}
+	if len(args) > 0 && args[0] == "help" { // client help [SUBCOMMAND]
+		return Main(append(args[1:min(len(args), 2)], "--help"), stdout, stderr)
+	}
 	o, err := parseArgs(args, stdout)
 	if errors.Is(err, flag.ErrHelp) {
+		return ExitOK
+	}
+	if errors.Is(err, errVersion) {
+		fmt.Fprintln(stdout, version())
 		return ExitOK
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "client: %v (see client --help)\n", err)
 		return ExitUsage
 	}
+	for _, n := range o.notes {
+		fmt.Fprintf(stderr, "client: note: %s\n", n)
+	}
+	// net/http's Transport reports a peer that speaks out of turn (an SSH
+	// server's banner on an idle connection) on the standard logger; the
+	// request's class says it already, and stderr keeps to one line each.
+	log.SetOutput(io.Discard)
 	if _, set := os.LookupEnv("GOGC"); !set {
 		// The load path allocates about 100 bytes a request, so collecting
 		// when the heap has grown by half (not doubled) costs next to no CPU
@@ -59,34 +71,19 @@ func Main(args []string, stdout, stderr io.Writer) int {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	abort := make(chan struct{})
-	signals := make(chan os.Signal, 2)
-	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
-	defer signal.Stop(signals)
-	var interrupted os.Signal
-	go func() {
-		select {
-		case interrupted = <-signals:
-		case <-ctx.Done():
-			return
-		}
-		fmt.Fprintf(stderr, "\nclient: %v — stopped sending; waiting up to %v for requests in flight (again to abort them)\n", interrupted, o.timeout)
-		cancel()
-		select {
-		case <-signals:
-			close(abort)
-		case <-time.After(o.timeout + time.Minute):
-		}
-	}()
+	interrupts := watchInterrupts(cancel, o.timeout, stderr)
+	defer interrupts.release()
 
-	code := run(ctx, o, abort, stdout, stderr)
-	if interrupted != nil {
+	code := run(ctx, o, interrupts, stdout, stderr)
+	if interrupts.stop() != nil {
 		return ExitInterrupted
 	}
 	return code
 }
 
-func run(ctx context.Context, o *options, abort <-chan struct{}, stdout, stderr io.Writer) int {
+// run resolves the target, runs the load and reports it. The interrupts
+// are watched until the load has run.
+func run(ctx context.Context, o *options, interrupts *interrupts, stdout, stderr io.Writer) int {
 	fail := func(code int, format string, args ...any) int {
 		fmt.Fprintf(stderr, "client: %s\n", oneLine(fmt.Sprintf(format, args...)))
 		return code
@@ -107,26 +104,26 @@ func run(ctx context.Context, o *options, abort <-chan struct{}, stdout, stderr 
 	}
 	defer hitter.Close()
 
-	logFile, logName, err := openLog(o)
+	logOut, err := openLog(o, stdout)
 	if err != nil {
 		return fail(ExitUsage, "%v", err)
+	}
+	if o.out == "-" {
+		stdout = stderr // stdout is the log's: the summary goes to stderr
 	}
 	var reportFile *os.File
 	if o.report != "" {
 		if reportFile, err = createFile("--report", o.report, o.force); err != nil {
-			if logFile != nil {
-				logFile.Close()
-				os.Remove(logName)
-			}
+			logOut.remove()
 			return fail(ExitUsage, "%v", err)
 		}
 	}
 	cfg := load.Config{
 		Target: target.url, Hitter: hitter, Schedule: schedule, Mode: o.mode, MaxInFlight: o.maxInFlight, Tick: o.tick,
-		Thresholds: o.thresholds, Abort: abort,
+		Thresholds: o.thresholds, Abort: interrupts.abort,
 	}
-	if logFile != nil {
-		cfg.Log, cfg.LogFormat, cfg.LogName = logFile, load.LogFormatFor(logName), logName
+	if logOut.w != nil {
+		cfg.Log, cfg.LogFormat, cfg.LogName = logOut.w, logOut.format, logOut.name
 	}
 	if !o.quiet && isTerminal(stderr) {
 		cfg.Progress = (&progressLine{w: stderr}).show
@@ -135,6 +132,11 @@ func run(ctx context.Context, o *options, abort <-chan struct{}, stdout, stderr 
 	if o.cpuProfile != "" {
 		stop, err := startCPUProfile(o.cpuProfile, o.force)
 		if err != nil {
+			logOut.remove()
+			if reportFile != nil {
+				reportFile.Close()
+				os.Remove(o.report)
+			}
 			return fail(ExitUsage, "%v", err)
 		}
 		defer stop()
@@ -160,7 +162,9 @@ func run(ctx context.Context, o *options, abort <-chan struct{}, stdout, stderr 
 	}
 
 	summary, runErr := load.Run(ctx, cfg)
+	interrupts.stop()                    // a signal from now on does not cut the summary short
 	summary.Generator, _ = os.Hostname() // which pod of a load Job wrote it, for `client merge`
+	summary.Settings = o.settings()
 	if observer != nil {
 		timeline := observer.Stop()
 		summary.Cluster = &timeline
@@ -168,10 +172,8 @@ func run(ctx context.Context, o *options, abort <-chan struct{}, stdout, stderr 
 	}
 	close(stopNotice)
 	noticing.Wait() // nothing writes to stderr once the summary is out
-	if logFile != nil {
-		if err := logFile.Close(); err != nil && runErr == nil {
-			runErr = fmt.Errorf("closing the log %s: %v", logName, err)
-		}
+	if err := logOut.close(); err != nil && runErr == nil {
+		runErr = fmt.Errorf("closing the log %s: %v", logOut.name, err)
 	}
 	if cfg.Progress != nil {
 		(&progressLine{w: stderr}).clear()
@@ -222,42 +224,6 @@ func writeSummary(w io.Writer, format string, s load.Summary) error {
 	return load.WriteText(w, s)
 }
 
-// openLog creates the per-request log, never overwriting one silently.
-func openLog(o *options) (*os.File, string, error) {
-	name := o.out
-	if !o.outSet {
-		name = "cloudperf-" + time.Now().UTC().Format("20060102-150405") + ".csv"
-	}
-	if name == "" {
-		return nil, "", nil
-	}
-	f, err := createFile("--out", name, o.force)
-	return f, name, err
-}
-
-// createFile creates an output file, refusing to replace one unless forced.
-func createFile(flagName, name string, force bool) (*os.File, error) {
-	flags := os.O_WRONLY | os.O_CREATE | os.O_EXCL
-	if force {
-		flags = os.O_WRONLY | os.O_CREATE | os.O_TRUNC
-	}
-	f, err := os.OpenFile(name, flags, 0o644)
-	switch {
-	case errors.Is(err, os.ErrExist):
-		if fi, serr := os.Stat(name); serr == nil && fi.IsDir() {
-			return nil, fmt.Errorf("%s %s is a directory: give a file name", flagName, name)
-		}
-		return nil, fmt.Errorf("%s %s already exists: pass --force to overwrite it, or choose another name", flagName, name)
-	case err != nil:
-		var pathErr *fs.PathError
-		if errors.As(err, &pathErr) { // "open run.csv: no such file or directory": the name is said once
-			err = pathErr.Err
-		}
-		return nil, fmt.Errorf("%s: cannot create %s: %v", flagName, name, err)
-	}
-	return f, nil
-}
-
 func (o *options) header() map[string][]string {
 	h := map[string][]string{}
 	for _, kv := range o.headers {
@@ -304,7 +270,7 @@ type closingHitter interface {
 
 func newHitter(o *options, url string) (closingHitter, error) {
 	opts := load.HTTPOptions{
-		URL: url, Method: o.method, Header: o.header(), Timeout: o.timeout,
+		URL: url, Method: o.method, Header: o.header(), Body: o.body, Timeout: o.timeout,
 		KeepAlive: o.keepAlive, MaxConns: o.maxInFlight, Insecure: o.insecure, MaxConnAge: o.connMaxAge,
 	}
 	if o.engine == "net/http" {

@@ -38,8 +38,6 @@ Examples:
 
 Exit codes: 0 merged, thresholds met; 1 a threshold broken; 2 bad usage or an
 input without a usable summary; 3 no request succeeded in any run.
-
-Flags:
 `
 
 // mergeOptions are the parsed command line of client merge.
@@ -56,9 +54,10 @@ func newMergeFlagSet(o *mergeOptions) *flag.FlagSet {
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {}
 	fs.StringVar(&o.format, "format", "text", "merged summary format on stdout: text or json")
-	fs.StringVar(&o.report, "report", "", "write a self-contained HTML report of the merged run to `FILE.html`")
+	fs.StringVar(&o.report, "report", "", "write a self-contained HTML report of the merged run to this file")
 	fs.BoolVar(&o.force, "force", false, "overwrite an existing --report file")
 	addThresholdFlags(fs, &o.thresholds)
+	onceOnly(fs, "threshold")
 	return fs
 }
 
@@ -71,7 +70,7 @@ func parseMergeArgs(args []string, stdout io.Writer) (*mergeOptions, error) {
 		if err := fs.Parse(rest); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
 				fmt.Fprint(stdout, mergeUsageHead)
-				printFlags(fs, stdout)
+				printFlagGroups(fs, mergeFlagGroups, stdout)
 				return nil, err
 			}
 			return nil, usageError{"merge: " + oneLine(flagDashes.Replace(err.Error()))}
@@ -130,6 +129,10 @@ func mergeMain(args []string, stdout, stderr io.Writer) int {
 			return fail(ExitUsage, "merge: %s: %v", runs[me.Index].where, me.Err)
 		}
 		return fail(ExitUsage, "merge: %v", err)
+	}
+	if merged.Merged.Disjoint {
+		fmt.Fprintf(stderr, "client: note: the runs did not overlap in time, so they did not load the target together: their rates are over the union of their spans (%s), not summed\n",
+			load.FormatDuration(merged.Span()))
 	}
 	if t := merged.Merged.Targets; len(t) > 1 {
 		fmt.Fprintf(stderr, "client: note: the runs loaded %d different targets (%s); merged as one load\n", len(t), strings.Join(t, ", "))

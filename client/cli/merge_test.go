@@ -6,7 +6,9 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -312,29 +314,73 @@ func TestReadSummariesStdin(t *testing.T) {
 	}
 }
 
-// Two real runs of the client, merged: what a Job's pods print merges.
-func TestMergeRealRuns(t *testing.T) {
-	t.Parallel()
+// realRuns runs the client twice, at once or one after the other, and
+// writes each JSON summary to a file among other lines.
+func realRuns(t *testing.T, together bool) (files []string, requests int64) {
 	dir := t.TempDir()
-	var files []string
-	var want int64
-	for i := 0; i < 2; i++ {
-		code, stdout, stderr := runMain(t, "--local", "--rate", "50", "--duration", "1s", "--format", "json", "--out", "", "--quiet", "--no-observe")
-		if code != ExitOK {
-			t.Fatalf("run %d: exit %d: %s", i, code, stderr)
+	outs := make([]string, 2)
+	var wg sync.WaitGroup
+	for i := range outs {
+		run := func() {
+			code, stdout, stderr := runMain(t, "--local", "--rate", "50", "--requests", "50", "--format", "json", "--out", "", "--quiet", "--no-observe")
+			if code != ExitOK {
+				t.Errorf("run %d: exit %d: %s", i, code, stderr)
+			}
+			outs[i] = stdout
 		}
+		if together {
+			wg.Go(run)
+		} else {
+			run()
+		}
+	}
+	wg.Wait()
+	for i, out := range outs {
 		var s load.Summary
-		if err := json.Unmarshal([]byte(stdout), &s); err != nil {
+		if err := json.Unmarshal([]byte(out), &s); err != nil {
 			t.Fatal(err)
 		}
-		want += s.Requests
-		files = append(files, writeFile(t, dir, "run"+string(rune('0'+i))+".log", "stderr line\n"+stdout))
+		requests += s.Requests
+		files = append(files, writeFile(t, dir, "run"+strconv.Itoa(i)+".log", "stderr line\n"+out))
 	}
+	return files, requests
+}
+
+// Two real runs of the client at once, merged: what a Job's pods print merges.
+func TestMergeRealRuns(t *testing.T) {
+	t.Parallel()
+	files, want := realRuns(t, true)
 	got := mergedJSON(t, files...)
 	if got.Requests != want || got.OK != want || got.Merged.Runs != 2 || !reflect.DeepEqual(got.Hosts, []load.Count{{Key: "local", Count: want}}) {
 		t.Errorf("merged %d requests (%d ok) from %+v, hosts %v; want %d", got.Requests, got.OK, got.Merged, got.Hosts, want)
 	}
 	if got.TargetRate != 100 {
 		t.Errorf("target rate %v, want the sum 100", got.TargetRate)
+	}
+}
+
+// Runs made one after the other did not load the target together: merging
+// them says so, and their rate is over the union of their spans, not summed.
+func TestMergeRunsThatDidNotOverlap(t *testing.T) {
+	t.Parallel()
+	files, want := realRuns(t, false)
+	code, stdout, stderr := runMain(t, append([]string{"merge", "--format", "json"}, files...)...)
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var got load.Summary
+	if err := json.Unmarshal([]byte(stdout), &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.Requests != want || !got.Merged.Disjoint || got.TargetRate > 55 || got.AchievedRate > 55 {
+		t.Errorf("merged %d requests, disjoint %v, target %.1f/s, achieved %.1f/s: want %d at about 50/s, not summed",
+			got.Requests, got.Merged.Disjoint, got.TargetRate, got.AchievedRate, want)
+	}
+	if strings.Count(stderr, "client: note: the runs did not overlap in time") != 1 || !strings.Contains(stderr, "not summed") {
+		t.Errorf("stderr %q", stderr)
+	}
+	code, stdout, _ = runMain(t, append([]string{"merge"}, files...)...)
+	if code != ExitOK || !strings.Contains(stdout, "rates over the union of their spans (the runs did not overlap in time)") {
+		t.Errorf("text summary:\n%s", stdout)
 	}
 }

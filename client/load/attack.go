@@ -82,26 +82,50 @@ type Attack struct {
 	results chan Result
 	start   time.Time
 	abort   context.CancelFunc
+	hitter  Hitter
 	stats   DispatchStats
+}
+
+// Aborter is a Hitter that can end its requests in flight at once, beyond
+// what cancelling their context does (fasthttp's requests take no context).
+type Aborter interface {
+	Abort()
 }
 
 // DispatchStats describe the dispatcher; read them after Results is drained.
 type DispatchStats struct {
-	Dispatched  int64 // requests sent: exactly the results delivered
+	Dispatched  int64 // requests sent
+	Dropped     int64 // requests due that were never sent: the schedule's time was up (see EndGrace)
 	Capped      int64 // dispatches that waited for a free in-flight slot
 	PeakWorkers int   // most requests outstanding at once
 	Interrupted bool  // stopped before the schedule ended
 }
 
-// Results streams one Result per dispatched request; it is closed when every
-// dispatched request has ended.
+// EndGrace is how long after the end of a timed schedule of length d the
+// dispatcher still sends what is due: a tenth of d, from 250 ms to 1 s. Then
+// it stops, and every request due but not sent ends as ClassDropped. So a
+// slow target (or a generator short of CPU) cannot stretch a 3 s run to a
+// minute: the run ends within the schedule, its grace and the timeout of the
+// requests in flight. The grace keeps a moment's lag at the end (a busy
+// machine, a GC pause) from dropping requests that would go a little late.
+func EndGrace(d time.Duration) time.Duration {
+	return min(max(d/10, 250*time.Millisecond), time.Second)
+}
+
+// Results streams one Result per dispatched request, and one per dropped
+// request (ClassDropped); it is closed when every dispatched request has ended.
 func (r *Attack) Results() <-chan Result { return r.results }
 
 // Start is the instant offsets in Results are measured from.
 func (r *Attack) Start() time.Time { return r.start }
 
 // Abort cancels the requests in flight (a second Ctrl-C); they end as ClassCanceled.
-func (r *Attack) Abort() { r.abort() }
+func (r *Attack) Abort() {
+	r.abort()
+	if a, ok := r.hitter.(Aborter); ok {
+		a.Abort()
+	}
+}
 
 // Stats is valid once Results is closed.
 func (r *Attack) Stats() DispatchStats { return r.stats }
@@ -118,7 +142,7 @@ type job struct {
 // timeout) unless Abort is called.
 func (a *Attacker) Attack(ctx context.Context, s *Schedule) *Attack {
 	hitCtx, abort := context.WithCancel(context.WithoutCancel(ctx))
-	run := &Attack{results: make(chan Result, a.buffer), abort: abort}
+	run := &Attack{results: make(chan Result, a.buffer), abort: abort, hitter: a.hitter}
 	started := make(chan struct{})
 	go func() {
 		defer abort()
@@ -171,6 +195,25 @@ func (a *Attacker) dispatch(ctx, hitCtx context.Context, s *Schedule, run *Attac
 	for i, st := range s.Stages() {
 		modes[i] = a.mode.For(st)
 	}
+	// A timed schedule stops dispatching EndGrace after its end; the rest
+	// of what was due is dropped.
+	var (
+		timed    = s.Duration() > 0
+		deadline = a.tickAfter(s.Duration()) + EndGrace(s.Duration())
+		late     <-chan time.Time // fires at the deadline, for a wait at the cap
+	)
+	drop := func(from int64) {
+		gaveUp := time.Since(run.start)
+		for seq := from; ; seq++ {
+			at, stage, ok := s.At(seq)
+			if !ok {
+				return
+			}
+			run.stats.Dropped++
+			run.results <- Result{Seq: seq, Stage: stage, Warmup: s.Warmup(seq), Intended: min(a.tickAfter(at), gaveUp),
+				Sent: gaveUp, Done: gaveUp, Class: ClassDropped}
+		}
+	}
 	for seq := int64(0); ; seq++ {
 		at, stage, ok := s.At(seq)
 		if !ok {
@@ -181,6 +224,10 @@ func (a *Attacker) dispatch(ctx, hitCtx context.Context, s *Schedule, run *Attac
 			run.stats.Interrupted = true
 			return
 		}
+		if timed && time.Since(run.start) > deadline {
+			drop(seq)
+			return
+		}
 		j := job{seq: seq, stage: stage, warmup: s.Warmup(seq), intended: at}
 		if modes[stage] == ModeSync {
 			run.stats.PeakWorkers = max(run.stats.PeakWorkers, 1)
@@ -188,27 +235,42 @@ func (a *Attacker) dispatch(ctx, hitCtx context.Context, s *Schedule, run *Attac
 			run.results <- hit(j)
 			continue
 		}
-		if n := inFlight.Add(1); int(n) > run.stats.PeakWorkers {
-			run.stats.PeakWorkers = int(n)
-		}
 		select {
-		case jobs <- j: // an idle worker took it
+		case jobs <- j: // an idle worker took it: fewer than the cap were out
+			countInFlight(&inFlight, &run.stats)
 		default:
 			if workers < a.maxInFlight {
 				workers++
 				wg.Add(1)
+				countInFlight(&inFlight, &run.stats)
 				go worker(j)
 				break
 			}
+			// Every worker is busy: the request waits for the first to be
+			// free, and is counted in flight once it has one.
 			run.stats.Capped++
+			if timed && late == nil {
+				t := time.NewTimer(deadline - time.Since(run.start))
+				defer t.Stop()
+				late = t.C
+			}
 			select {
 			case jobs <- j:
+				countInFlight(&inFlight, &run.stats)
+			case <-late:
+				drop(seq)
+				return
 			case <-ctx.Done():
-				inFlight.Add(-1)
 				run.stats.Interrupted = true
 				return
 			}
 		}
 		run.stats.Dispatched++
 	}
+}
+
+// countInFlight counts a request once a worker has it, and the peak: a request
+// waiting at the cap is not in flight yet, so the peak never exceeds the cap.
+func countInFlight(n *atomic.Int64, stats *DispatchStats) {
+	stats.PeakWorkers = max(stats.PeakWorkers, int(n.Add(1)))
 }

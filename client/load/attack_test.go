@@ -52,8 +52,8 @@ func mustSchedule(t *testing.T, limit int64, stages ...Stage) *Schedule {
 
 func checkResults(t *testing.T, results []Result, run *Attack) {
 	t.Helper()
-	if int64(len(results)) != run.Stats().Dispatched {
-		t.Errorf("%d results for %d dispatched", len(results), run.Stats().Dispatched)
+	if st := run.Stats(); int64(len(results)) != st.Dispatched+st.Dropped {
+		t.Errorf("%d results for %d dispatched and %d dropped", len(results), st.Dispatched, st.Dropped)
 	}
 	seen := map[int64]bool{}
 	for _, r := range results {
@@ -112,11 +112,84 @@ func TestAttackCapDelayIsCounted(t *testing.T) {
 	if run.Stats().Capped == 0 {
 		t.Error("the cap was hit but not counted")
 	}
-	// 50 requests at 2 per 100 ms take 2.5 s: the last is ~2 s late, and its
-	// corrected latency says so while its service time stays ~100 ms.
-	last := results[len(results)-1]
-	if last.Latency() < time.Second || last.ServiceTime() > 900*time.Millisecond {
-		t.Errorf("last request: latency %v, service %v; the wait at the cap must count in latency only", last.Latency(), last.ServiceTime())
+	// A request waiting at the cap is not in flight: the peak is the cap.
+	if p := run.Stats().PeakWorkers; p != 2 {
+		t.Errorf("peak in flight %d, want the cap, 2", p)
+	}
+	// 2 per 100 ms is 20/s of the 100/s due: by the end of the schedule the
+	// last request sent is ~0.4 s late, and its corrected latency says so
+	// while its service time stays ~100 ms.
+	var last Result
+	for _, r := range results {
+		if !r.Dropped() && r.Seq >= last.Seq {
+			last = r
+		}
+	}
+	if last.Latency() < 300*time.Millisecond || last.ServiceTime() > 300*time.Millisecond {
+		t.Errorf("last request sent: latency %v, service %v; the wait at the cap must count in latency only", last.Latency(), last.ServiceTime())
+	}
+}
+
+// The schedule bounds the run: when the target cannot keep up, dispatching
+// stops EndGrace after the schedule's end, the requests in flight finish,
+// and every request that was due but not sent ends as dropped — in both
+// modes, whatever the cap.
+func TestAttackEndsWithTheSchedule(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		mode Mode
+		rate float64
+	}{
+		{"async at the cap", ModeAsync, 200}, // 5 in flight × 200 ms: 25/s of 200/s
+		{"sync", ModeSync, 50},               // one at a time × 200 ms: 5/s of 50/s
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			h := &fakeHitter{delay: 200 * time.Millisecond}
+			start := time.Now()
+			run := NewAttacker(h, WithMode(tc.mode), WithMaxInFlight(5)).
+				Attack(context.Background(), mustSchedule(t, 0, Stage{Duration: time.Second, From: tc.rate, To: tc.rate}))
+			results := collect(run)
+			took := time.Since(start)
+			checkResults(t, results, run)
+			due := int64(tc.rate) // one second's worth
+			st := run.Stats()
+			if int64(len(results)) != due || st.Dispatched+st.Dropped != due {
+				t.Fatalf("%d results, %d sent + %d dropped; want every one of the %d due", len(results), st.Dispatched, st.Dropped, due)
+			}
+			// Sending all of it would take 8 s (async) or 10 s (sync); the
+			// schedule is 1 s, the grace 0.25 s and a request 0.2 s.
+			if took > 4*time.Second {
+				t.Errorf("the 1 s run took %v", took)
+			}
+			if st.Dropped < due/2 || st.Interrupted {
+				t.Errorf("%d sent, %d dropped, interrupted %v: want most of the %d dropped", st.Dispatched, st.Dropped, st.Interrupted, due)
+			}
+			for _, r := range results {
+				if !r.Dropped() {
+					if r.Seq >= st.Dispatched {
+						t.Errorf("request %d sent after a dropped one", r.Seq)
+					}
+					continue
+				}
+				if r.Seq < st.Dispatched || r.Sent != r.Done || r.Sent < time.Second+EndGrace(time.Second) || r.Intended > r.Sent || r.Status != 0 {
+					t.Fatalf("dropped request %+v: want one of the last, given up after the schedule and its grace", r)
+				}
+			}
+		})
+	}
+}
+
+// A run ended by a request limit alone has no end to keep to: nothing is dropped.
+func TestAttackRequestLimitDropsNothing(t *testing.T) {
+	t.Parallel()
+	h := &fakeHitter{delay: 20 * time.Millisecond}
+	run := NewAttacker(h, WithMode(ModeSync)).Attack(context.Background(), mustSchedule(t, 10, Stage{From: 1000, To: 1000}))
+	results := collect(run)
+	checkResults(t, results, run)
+	if len(results) != 10 || run.Stats().Dropped != 0 {
+		t.Errorf("%d results, %d dropped; want 10 sent", len(results), run.Stats().Dropped)
 	}
 }
 

@@ -19,12 +19,14 @@ import (
 // FastHitter is a Hitter over fasthttp's HostClient: HTTP/1.1 keep-alive with
 // a bounded pool, no goroutines of its own and no allocations per request,
 // so the generator costs a fraction of the CPU net/http does at high rates.
-// Cancellation is by deadline: an aborted run waits out --timeout at most.
+// fasthttp takes no context: Abort ends the requests in flight by closing
+// their connections.
 type FastHitter struct {
 	client   *fasthttp.HostClient
 	uri      string
 	method   string
 	header   map[string][]string
+	body     []byte
 	host     string // a Host header, sent instead of the URL's host
 	timeout  time.Duration
 	close    bool
@@ -32,7 +34,12 @@ type FastHitter struct {
 	stale    sync.Map // local address of a kept-alive connection closed before answering → struct{}
 	template *fasthttp.Request
 	requests sync.Pool // of copies of template
+	conns    sync.Map  // open connections: *trackedConn → struct{}
+	aborted  atomic.Bool
 }
+
+// errAborted is what a dial after Abort fails with.
+var errAborted = errors.New("aborted")
 
 // NewFastHitter builds a FastHitter from the same options as NewHTTPHitter.
 func NewFastHitter(o HTTPOptions) (*FastHitter, error) {
@@ -54,7 +61,7 @@ func NewFastHitter(o HTTPOptions) (*FastHitter, error) {
 		addr = net.JoinHostPort(u.Hostname(), map[string]string{"http": "80", "https": "443"}[u.Scheme])
 	}
 	dialer := &fasthttp.TCPDialer{Concurrency: 0, DNSCacheDuration: time.Minute}
-	h := &FastHitter{uri: u.String(), method: o.Method, timeout: o.Timeout, close: !o.KeepAlive}
+	h := &FastHitter{uri: u.String(), method: o.Method, body: o.Body, timeout: o.Timeout, close: !o.KeepAlive}
 	for k, vs := range o.Header {
 		if k = http.CanonicalHeaderKey(k); k == "Host" {
 			if len(vs) > 0 {
@@ -84,13 +91,16 @@ func NewFastHitter(o HTTPOptions) (*FastHitter, error) {
 		DisablePathNormalizing:        true,
 		MaxResponseBodySize:           64 << 20,
 		DialTimeout: func(addr string, timeout time.Duration) (net.Conn, error) {
+			if h.aborted.Load() {
+				return nil, errAborted
+			}
 			c, err := dialer.DialTimeout(addr, timeout)
 			if err != nil {
 				return nil, err
 			}
 			c = rawtcp.Wrap(c) // see package rawtcp: a third fewer context switches on one core
 			if u.Scheme != "https" {
-				return &trackedConn{Conn: c, stale: &h.stale}, nil
+				return h.track(&trackedConn{Conn: c, stale: &h.stale, open: &h.conns}), nil
 			}
 			// The handshake here, not in fasthttp, so the tracked connection
 			// sees HTTP alone: a handshake is no answer.
@@ -104,7 +114,9 @@ func NewFastHitter(o HTTPOptions) (*FastHitter, error) {
 				c.Close()
 				return nil, err
 			}
-			return &trackedTLSConn{trackedConn{Conn: tc, stale: &h.stale}}, nil
+			ttc := &trackedTLSConn{trackedConn{Conn: tc, stale: &h.stale, open: &h.conns}}
+			h.track(&ttc.trackedConn)
+			return ttc, nil
 		},
 		// fasthttp cannot tell a kept-alive connection from a new one here
 		// (it reports both closing early as io.EOF), so Hit does the retrying
@@ -129,6 +141,7 @@ func (c *trackedTLSConn) Handshake() error { return c.Conn.(*tls.Conn).Handshake
 type trackedConn struct {
 	net.Conn
 	stale *sync.Map
+	open  *sync.Map // the hitter's open connections, this one among them until closed
 	state atomic.Uint32
 }
 
@@ -159,7 +172,28 @@ func (c *trackedConn) Close() error {
 	if s := c.state.Load(); s&connAnswered != 0 && s&connWaiting != 0 {
 		c.stale.Store(c.LocalAddr().String(), struct{}{})
 	}
+	c.open.Delete(c)
 	return c.Conn.Close()
+}
+
+// track registers an open connection, closed at once if Abort came first.
+func (h *FastHitter) track(c *trackedConn) *trackedConn {
+	h.conns.Store(c, struct{}{})
+	if h.aborted.Load() {
+		c.Close()
+	}
+	return c
+}
+
+// Abort ends every request in flight (a second Ctrl-C): their connections
+// are closed, and no new one is opened. Requests whose context is done end
+// as ClassCanceled.
+func (h *FastHitter) Abort() {
+	h.aborted.Store(true)
+	h.conns.Range(func(c, _ any) bool {
+		c.(*trackedConn).Close()
+		return true
+	})
 }
 
 // closedStale reports (once) whether resp's connection was a kept-alive one
@@ -193,6 +227,11 @@ func (h *FastHitter) newTemplate() *fasthttp.Request {
 	}
 	if h.close {
 		req.SetConnectionClose()
+	}
+	// A body goes with its own Content-Type or none, as with net/http.
+	req.Header.SetNoDefaultContentType(true)
+	if len(h.body) > 0 {
+		req.SetBody(h.body)
 	}
 	return req
 }
@@ -234,6 +273,9 @@ func (h *FastHitter) Hit(ctx context.Context) Response {
 		err = h.client.DoTimeout(req, resp, left)
 	}
 	if err != nil {
+		if ctx.Err() != nil { // aborted: its connection was closed under it
+			return Response{Class: ClassCanceled}
+		}
 		return Response{Class: classifyFast(err)}
 	}
 	r := Response{Status: resp.StatusCode(), Class: ClassOK}

@@ -34,6 +34,7 @@ type HTTPOptions struct {
 	URL       string
 	Method    string      // default GET
 	Header    http.Header // extra request headers
+	Body      []byte      // sent with every request; its type, if any, is a Content-Type in Header
 	Timeout   time.Duration
 	KeepAlive bool // reuse connections (the default for real clients)
 	MaxConns  int  // idle connections kept per host: the pool size
@@ -70,7 +71,11 @@ func NewHTTPHitter(o HTTPOptions) (*HTTPHitter, error) {
 	if o.MaxConns <= 0 {
 		o.MaxConns = 100
 	}
-	req, err := http.NewRequest(o.Method, u.String(), nil)
+	var body io.Reader
+	if len(o.Body) > 0 {
+		body = bytes.NewReader(o.Body) // NewRequest sets ContentLength and GetBody
+	}
+	req, err := http.NewRequest(o.Method, u.String(), body)
 	if err != nil {
 		return nil, err
 	}
@@ -173,7 +178,11 @@ func (h *HTTPHitter) Hit(ctx context.Context) Response {
 	if h.maxConnAge > 0 {
 		ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{GotConn: func(i httptrace.GotConnInfo) { conn = i.Conn }})
 	}
-	resp, err := h.client.Do(h.request.WithContext(ctx))
+	req := h.request.WithContext(ctx)
+	if req.GetBody != nil { // each request reads the body afresh
+		req.Body, _ = req.GetBody()
+	}
+	resp, err := h.client.Do(req)
 	if err != nil {
 		return Response{Class: Classify(err)}
 	}

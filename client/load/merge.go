@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -21,6 +22,18 @@ type MergeInfo struct {
 	Targets []string `json:"targets"`
 	// Generators are the distinct hosts that sent the load, sorted.
 	Generators []string `json:"generators,omitempty"`
+	// Disjoint is set when the runs' measured spans had no moment in common
+	// (runs made one after another, say): their rates are then over the
+	// union of their spans, not summed.
+	Disjoint bool `json:"disjoint,omitempty"`
+}
+
+// RatesHow says how the merged rates were formed.
+func (m MergeInfo) RatesHow() string {
+	if m.Disjoint {
+		return "rates over the union of their spans (the runs did not overlap in time)"
+	}
+	return "rates summed"
 }
 
 // maxStartSpread is how far apart runs may start and still be merged: the
@@ -48,7 +61,10 @@ func (e *MergeError) Unwrap() error { return e.Err }
 //     histogram — exactly what one histogram fed every request would give.
 //   - Rates add up: the target rate, the achieved rate and the throughput are
 //     the sums of each run's own (each measured over its own span), the load
-//     the target saw from all generators together.
+//     the target saw from all generators together — when the runs' measured
+//     spans overlap (have a moment in common). Runs that did not overlap did
+//     not load the target together: their rates are each run's count (rate
+//     × its span) over the union of the spans, and Merged.Disjoint says so.
 //   - Peak in flight is the sum of the runs' peaks: the most that can have
 //     been outstanding at once. The peaks need not have coincided, so it is
 //     an upper bound (the largest single peak would be a lower one).
@@ -105,8 +121,10 @@ func Merge(summaries []Summary) (Summary, error) {
 	errs, hosts := map[string]int64{}, map[string]int64{}
 	modes, targets, generators := map[string]bool{}, map[string]bool{}, map[string]bool{}
 	var timeline []Interval
-	var intervalHists []*hdr.Histogram
+	var intervalHists, serviceHists []*hdr.Histogram
 	info := MergeInfo{}
+	var unionFrom, unionTo, commonFrom, commonTo time.Time
+	var counts [3]float64 // requests planned, sent and answered ok: rate × span
 
 	for i, s := range summaries {
 		fail := func(format string, args ...any) error {
@@ -134,9 +152,26 @@ func Merge(summaries []Summary) (Summary, error) {
 		out.TargetRate += s.TargetRate
 		out.AchievedRate += s.AchievedRate
 		out.Throughput += s.Throughput
+		from, to := s.Start.Add(s.MeasuredFrom.D()), s.Start.Add(s.MeasuredFrom.D()+s.Span())
+		if i == 0 || from.Before(unionFrom) {
+			unionFrom = from
+		}
+		if i == 0 || to.After(unionTo) {
+			unionTo = to
+		}
+		if i == 0 || from.After(commonFrom) {
+			commonFrom = from
+		}
+		if i == 0 || to.Before(commonTo) {
+			commonTo = to
+		}
+		counts[0] += s.TargetRate * s.Span().Seconds()
+		counts[1] += s.AchievedRate * s.Span().Seconds()
+		counts[2] += s.Throughput * s.Span().Seconds()
 		out.Requests += s.Requests
 		out.OK += s.OK
 		out.Failed += s.Failed
+		out.Dropped += s.Dropped
 		out.Warmup += s.Warmup
 		out.Bytes += s.Bytes
 		out.Capped += s.Capped
@@ -179,6 +214,7 @@ func Merge(summaries []Summary) (Summary, error) {
 			for len(timeline) <= j {
 				timeline = append(timeline, Interval{Start: Millis(time.Duration(len(timeline)) * width)})
 				intervalHists = append(intervalHists, nil)
+				serviceHists = append(serviceHists, nil)
 			}
 			m := &timeline[j]
 			m.Offered += iv.Offered
@@ -186,11 +222,18 @@ func Merge(summaries []Summary) (Summary, error) {
 			m.Completed += iv.Completed
 			m.OK += iv.OK
 			m.Errors += iv.Errors
+			m.Dropped += iv.Dropped
 			if iv.Histogram == "" {
 				continue // nothing completed in time for its percentiles
 			}
 			if err := mergeInto(&intervalHists[j], iv.Histogram); err != nil {
 				return Summary{}, fail("timeline interval %d: %v", k, err)
+			}
+			if iv.ServiceHistogram == "" {
+				continue // from a client that did not keep it
+			}
+			if err := mergeInto(&serviceHists[j], iv.ServiceHistogram); err != nil {
+				return Summary{}, fail("timeline interval %d service time: %v", k, err)
 			}
 		}
 	}
@@ -203,15 +246,12 @@ func Merge(summaries []Summary) (Summary, error) {
 	out.Stages = stages
 
 	for j, h := range intervalHists {
-		if h == nil || h.TotalCount() == 0 {
-			continue
+		if h != nil && h.TotalCount() > 0 {
+			timeline[j].setLatency(h)
 		}
-		iv := &timeline[j]
-		iv.P50 = Millis(usToDuration(h.ValueAtQuantile(50)))
-		iv.P90 = Millis(usToDuration(h.ValueAtQuantile(90)))
-		iv.P99 = Millis(usToDuration(h.ValueAtQuantile(99)))
-		iv.Max = Millis(usToDuration(h.Max()))
-		iv.Histogram = encode(h)
+		if sh := serviceHists[j]; sh != nil && sh.TotalCount() > 0 {
+			timeline[j].setService(sh)
+		}
 	}
 	out.Timeline = timeline
 
@@ -231,8 +271,28 @@ func Merge(summaries []Summary) (Summary, error) {
 	}
 	out.Target = strings.Join(info.Targets, ", ")
 	info.StartSpread = Millis(latest.Sub(earliest))
+	out.MeasuredFrom, out.MeasuredTo = Millis(unionFrom.Sub(earliest)), Millis(unionTo.Sub(earliest))
+	if len(summaries) > 1 && !commonFrom.Before(commonTo) {
+		info.Disjoint = true
+		if union := unionTo.Sub(unionFrom).Seconds(); union > 0 {
+			out.TargetRate, out.AchievedRate, out.Throughput = counts[0]/union, counts[1]/union, counts[2]/union
+		}
+	}
 	out.Merged = &info
+	out.Settings = commonSettings(summaries)
+	out.Verdict = Judge(out)
 	return out, nil
+}
+
+// commonSettings are the runs' settings when they all share them, else none.
+func commonSettings(summaries []Summary) *Settings {
+	first := summaries[0].Settings
+	for _, s := range summaries[1:] {
+		if first == nil || s.Settings == nil || !reflect.DeepEqual(*first, *s.Settings) {
+			return nil
+		}
+	}
+	return first
 }
 
 // mergeHistogram decodes enc and adds it to dst. count is how many values

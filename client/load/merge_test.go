@@ -162,6 +162,9 @@ func sameMeasurements(t *testing.T, what string, got, want Summary) {
 	check("lag histogram", got.LagHistogram, want.LagHistogram)
 	check("start", got.Start.Equal(want.Start), true)
 	check("elapsed", got.Elapsed, want.Elapsed)
+	if d := max((got.MeasuredFrom - want.MeasuredFrom).D().Abs(), (got.MeasuredTo - want.MeasuredTo).D().Abs()); d > 2*time.Microsecond {
+		t.Errorf("%s: measured %v–%v, want %v–%v", what, got.MeasuredFrom.D(), got.MeasuredTo.D(), want.MeasuredFrom.D(), want.MeasuredTo.D())
+	}
 	check("stage count", len(got.Stages), len(want.Stages))
 	for k := range min(len(got.Stages), len(want.Stages)) {
 		g, w := got.Stages[k], want.Stages[k]
@@ -197,13 +200,19 @@ func TestMergeEqualsOneRun(t *testing.T) {
 		merged = roundTrip(t, merged) // what `client merge --format json` writes
 		sameMeasurements(t, "case "+strconv.Itoa(it), merged, union)
 
-		// Rates and offered load add up over the generators.
+		// Rates and offered load add up over the generators — when their
+		// spans overlap; else each run's count is spread over the union.
 		var target, achieved, offered, mergedOffered float64
 		var capped int64
 		var peak int
 		for _, p := range parts {
-			target += p.TargetRate
-			achieved += p.AchievedRate
+			if merged.Merged.Disjoint {
+				target += p.TargetRate * p.Span().Seconds() / merged.Span().Seconds()
+				achieved += p.AchievedRate * p.Span().Seconds() / merged.Span().Seconds()
+			} else {
+				target += p.TargetRate
+				achieved += p.AchievedRate
+			}
 			capped += p.Capped
 			peak += p.PeakInFlight
 			for _, iv := range p.Timeline {
@@ -213,7 +222,8 @@ func TestMergeEqualsOneRun(t *testing.T) {
 		for _, iv := range merged.Timeline {
 			mergedOffered += iv.Offered
 		}
-		if merged.TargetRate != target || merged.AchievedRate != achieved || merged.Capped != capped || merged.PeakInFlight != peak {
+		near := func(got, want float64) bool { return math.Abs(got-want) <= 1e-9*max(1, want) }
+		if !near(merged.TargetRate, target) || !near(merged.AchievedRate, achieved) || merged.Capped != capped || merged.PeakInFlight != peak {
 			t.Errorf("case %d: rates %v/%v capped %d peak %d, want sums %v/%v %d %d",
 				it, merged.TargetRate, merged.AchievedRate, merged.Capped, merged.PeakInFlight, target, achieved, capped, peak)
 		}
@@ -453,5 +463,60 @@ func TestSummaryCarriesMergeableHistograms(t *testing.T) {
 		if s, _ := st.(map[string]any)["histogram"].(string); s == "" {
 			t.Errorf("stage %v has no histogram", st)
 		}
+	}
+}
+
+// Runs made one after another did not load the target together: their
+// rates are not summed but spread over the union of their spans, and the
+// merge says so.
+func TestMergeDisjointRuns(t *testing.T) {
+	stages := []Stage{{Duration: 2 * time.Second, From: 10, To: 10}}
+	var results []Result
+	for i := range 20 {
+		at := time.Duration(i) * 100 * time.Millisecond
+		results = append(results, Result{Seq: int64(i), Intended: at, Sent: at, Done: at + time.Millisecond, Status: 200, Class: ClassOK})
+	}
+	a := summarize(t, stages, results, mergeBase)
+	b := summarize(t, stages, results, mergeBase.Add(time.Minute)) // a minute later
+	overlapping := summarize(t, stages, results, mergeBase.Add(time.Second))
+	for _, tc := range []struct {
+		name     string
+		runs     []Summary
+		disjoint bool
+		rate     float64
+	}{
+		{"one after another", []Summary{a, b}, true, (a.AchievedRate*a.Span().Seconds() + b.AchievedRate*b.Span().Seconds()) / (time.Minute + b.Span()).Seconds()},
+		{"overlapping", []Summary{a, overlapping}, false, a.AchievedRate + overlapping.AchievedRate},
+	} {
+		m, err := Merge(tc.runs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.Merged.Disjoint != tc.disjoint || math.Abs(m.AchievedRate-tc.rate) > 1e-9*tc.rate {
+			t.Errorf("%s: disjoint %v, achieved %v/s; want %v, %v/s", tc.name, m.Merged.Disjoint, m.AchievedRate, tc.disjoint, tc.rate)
+		}
+		if tc.disjoint && (m.AchievedRate > a.AchievedRate || !strings.Contains(m.Merged.RatesHow(), "union")) {
+			t.Errorf("%s: %v/s (%s): two runs of 10/s a minute apart sent less than 10/s on average", tc.name, m.AchievedRate, m.Merged.RatesHow())
+		}
+	}
+}
+
+// The runs' settings are the merged run's when they all share them; runs
+// made differently have none in common.
+func TestMergeSettings(t *testing.T) {
+	stages := []Stage{{Duration: time.Second, From: 10, To: 10}}
+	results := []Result{{Intended: 0, Sent: 0, Done: time.Millisecond, Status: 200, Class: ClassOK}}
+	a := summarize(t, stages, results, mergeBase)
+	b := summarize(t, stages, results, mergeBase.Add(time.Millisecond))
+	a.Settings = &Settings{Engine: "fasthttp", Method: "GET", MaxInFlight: 256}
+	same := *a.Settings
+	b.Settings = &same
+	m, err := Merge([]Summary{a, b})
+	if err != nil || m.Settings == nil || !reflect.DeepEqual(*m.Settings, *a.Settings) {
+		t.Errorf("same settings: merged %+v, %v", m.Settings, err)
+	}
+	b.Settings = &Settings{Engine: "net/http", Method: "GET", MaxInFlight: 256}
+	if m, _ := Merge([]Summary{a, b}); m.Settings != nil {
+		t.Errorf("different settings merged into %+v", m.Settings)
 	}
 }

@@ -29,6 +29,7 @@ type Metrics struct {
 	clamped                 int64
 
 	requests, ok, warmup, bytes int64
+	dropped                     int64
 	errors                      map[string]int64
 	hosts                       map[string]int64
 	firstIntended, lastSent     time.Duration
@@ -68,38 +69,50 @@ func NewMetrics(s *Schedule, width time.Duration) *Metrics {
 }
 
 // Add folds one result into every aggregate. Warm-up results are only counted.
+//
+// A dropped request (due, never sent) is a failed request whose corrected
+// latency runs from when it was due to when the run gave up on it: a lower
+// bound on the wait it stands for, so the queue the target (or the
+// generator) left behind still counts. It has no service time or dispatch
+// lag (it was never sent), and no place in the rates of what was sent.
 func (m *Metrics) Add(r Result) {
 	if r.Warmup {
 		m.warmup++
 		return
 	}
 	m.requests++
-	m.bytes += r.Bytes
 	if r.OK() {
 		m.ok++
 	} else {
 		m.errors[r.ErrorKey()]++
 	}
-	if r.Host != "" {
-		m.hosts[r.Host]++
-	}
 	if m.firstIntended < 0 || r.Intended < m.firstIntended {
 		m.firstIntended = r.Intended
 	}
-	m.lastSent = max(m.lastSent, r.Sent)
-	m.lastDone = max(m.lastDone, r.Done)
-
 	latency := micros(r.Latency())
 	m.record(m.corrected, latency)
-	m.record(m.service, micros(r.ServiceTime()))
-	m.record(m.lag, micros(max(r.Lag(), 0)))
 	st := &m.stages[r.Stage]
 	st.requests++
 	if r.OK() {
 		st.ok++
 	}
 	m.record(st.corrected, latency)
-	m.timeline.add(r, latency)
+	if r.Dropped() {
+		m.dropped++
+		m.timeline.drop(r)
+		return
+	}
+
+	m.bytes += r.Bytes
+	if r.Host != "" {
+		m.hosts[r.Host]++
+	}
+	m.lastSent = max(m.lastSent, r.Sent)
+	m.lastDone = max(m.lastDone, r.Done)
+	service := micros(r.ServiceTime())
+	m.record(m.service, service)
+	m.record(m.lag, micros(max(r.Lag(), 0)))
+	m.timeline.add(r, latency, service)
 }
 
 func (m *Metrics) record(h *hdr.Histogram, us int64) {

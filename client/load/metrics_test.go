@@ -62,6 +62,11 @@ func TestMetricsSummary(t *testing.T) {
 	if sum.Timeline[1].P50.D() < 10*time.Millisecond || sum.Timeline[1].Histogram == "" {
 		t.Errorf("interval percentiles: %+v", sum.Timeline[1])
 	}
+	// Each interval has the service time of its responses beside their
+	// corrected latency: ~10 ms against ~11 ms.
+	if iv := sum.Timeline[1]; iv.ServiceP50.D() < 9*time.Millisecond || iv.ServiceP50 >= iv.P50 || iv.ServiceP99 < iv.ServiceP50 || iv.ServiceHistogram == "" {
+		t.Errorf("interval service time: p50 %v, p99 %v (latency p50 %v)", iv.ServiceP50.D(), iv.ServiceP99.D(), iv.P50.D())
+	}
 	// The whole-run histogram decodes to the same percentiles.
 	h, err := hdr.Decode([]byte(sum.LatencyHistogram))
 	if err != nil || h.TotalCount() != 20 {
@@ -114,7 +119,7 @@ func TestMetricsRetainNothingPerRequest(t *testing.T) {
 	heapAfter := func(n int) uint64 {
 		m := NewMetrics(s, time.Second)
 		for i := 0; i < n; i++ {
-			at := time.Duration(i) * time.Microsecond // 1M requests in one second
+			at := time.Duration(i) * time.Second / time.Duration(n) // n requests over the same second (two intervals' histograms)
 			m.Add(Result{Seq: int64(i), Intended: at, Sent: at, Done: at + time.Millisecond, Status: 200, Class: ClassOK, Host: "h"})
 		}
 		runtime.GC()

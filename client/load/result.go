@@ -30,6 +30,9 @@ type Result struct {
 // been sent to when its response completed.
 func (r Result) Latency() time.Duration { return r.Done - r.Intended }
 
+// Dropped reports a request that was due but never sent.
+func (r Result) Dropped() bool { return r.Class == ClassDropped }
+
 // ServiceTime is the time from the actual send to the completed response.
 func (r Result) ServiceTime() time.Duration { return r.Done - r.Sent }
 
@@ -54,10 +57,13 @@ const (
 	ClassProtocol              // the peer did not speak HTTP/1.x
 	ClassCanceled              // interrupted by the user before it completed
 	ClassOther                 // anything else
+	// ClassDropped is a request that was due but never sent: the schedule's
+	// time was up while the target (or the generator) was behind.
+	ClassDropped
 	numClasses
 )
 
-var classNames = [numClasses]string{"ok", "http", "timeout", "refused", "reset", "dns", "tls", "protocol", "canceled", "other"}
+var classNames = [numClasses]string{"ok", "http", "timeout", "refused", "reset", "dns", "tls", "protocol", "canceled", "other", "dropped"}
 
 func (c Class) String() string {
 	if c < numClasses {

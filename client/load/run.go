@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"sync"
 	"time"
 )
 
@@ -51,13 +52,19 @@ func Run(ctx context.Context, cfg Config) (Summary, error) {
 	defer cancel()
 	attack := NewAttacker(cfg.Hitter, WithMode(cfg.Mode), WithMaxInFlight(cfg.MaxInFlight), WithTick(cfg.Tick)).Attack(ctx, cfg.Schedule)
 	if cfg.Abort != nil {
-		go func() {
+		// Watched until the run is over, not until ctx ends: the first
+		// Ctrl-C cancels ctx, and the second must still abort.
+		ran := make(chan struct{})
+		var watching sync.WaitGroup
+		watching.Go(func() {
 			select {
 			case <-cfg.Abort:
 				attack.Abort()
-			case <-ctx.Done():
+			case <-ran:
 			}
-		}()
+		})
+		defer watching.Wait()
+		defer close(ran)
 	}
 
 	metrics := NewMetrics(cfg.Schedule, cfg.Interval)

@@ -60,13 +60,17 @@ func StatsOf(h *hdr.Histogram) LatencyStats {
 // Summary is everything a run measured; the text summary, the JSON output and
 // the HTML report are all rendered from it, so they never disagree.
 type Summary struct {
-	Target      string    `json:"target"`
-	Generator   string    `json:"generator,omitempty"` // the host that sent the load: a pod's name in a load Job
-	Start       time.Time `json:"start"`
-	Mode        string    `json:"mode"`
-	Planned     Millis    `json:"planned_ms"` // 0 when a request limit ends the run
-	Elapsed     Millis    `json:"elapsed_ms"`
-	Interrupted bool      `json:"interrupted"`
+	Target    string    `json:"target"`
+	Generator string    `json:"generator,omitempty"` // the host that sent the load: a pod's name in a load Job
+	Start     time.Time `json:"start"`
+	Mode      string    `json:"mode"`
+	Planned   Millis    `json:"planned_ms"` // 0 when a request limit ends the run
+	Elapsed   Millis    `json:"elapsed_ms"`
+	// The measured span, as offsets from Start: from when the first counted
+	// (not warm-up) request was due to its last response. The rates are over it.
+	MeasuredFrom Millis `json:"measured_from_ms"`
+	MeasuredTo   Millis `json:"measured_to_ms"`
+	Interrupted  bool   `json:"interrupted"`
 
 	TargetRate   float64 `json:"target_rate"`   // mean planned request rate, per second
 	AchievedRate float64 `json:"achieved_rate"` // requests sent per second
@@ -76,7 +80,8 @@ type Summary struct {
 	OK           int64   `json:"ok"`
 	Failed       int64   `json:"failed"`
 	SuccessRatio float64 `json:"success_ratio"`
-	Errors       []Count `json:"errors"` // by class: "http_503", "timeout", "refused", ...
+	Errors       []Count `json:"errors"`  // by class: "http_503", "timeout", "refused", ...
+	Dropped      int64   `json:"dropped"` // of Requests (and Failed): due, never sent (also in Errors as "dropped")
 	Warmup       int64   `json:"warmup_requests"`
 	Bytes        int64   `json:"bytes"`
 
@@ -86,8 +91,10 @@ type Summary struct {
 	Capped       int64        `json:"capped"`       // dispatches that waited at the in-flight cap
 	PeakInFlight int          `json:"peak_in_flight"`
 	Clamped      int64        `json:"clamped"` // values above the histograms' hour, recorded as an hour
+	Verdict      Verdict      `json:"verdict"` // did the target, and the generator, keep up with the schedule?
 
 	Hosts    []Count        `json:"hosts"`
+	Settings *Settings      `json:"settings,omitempty"` // what shaped the load besides its stages
 	Stages   []StageSummary `json:"stages"`
 	Timeline []Interval     `json:"timeline"`
 
@@ -150,6 +157,7 @@ func (m *Metrics) Summarize(info RunInfo) Summary {
 		OK:           m.ok,
 		Failed:       m.requests - m.ok,
 		Errors:       sortedCounts(m.errors),
+		Dropped:      m.dropped,
 		Warmup:       m.warmup,
 		Bytes:        m.bytes,
 		Latency:      StatsOf(m.corrected),
@@ -168,11 +176,12 @@ func (m *Metrics) Summarize(info RunInfo) Summary {
 	// Both rates are measured from when the first request was due, so a late
 	// start counts as slowness: n sends have n−1 gaps between them, and n
 	// responses complete over the span up to the last.
-	if span := (m.lastSent - m.firstIntended).Seconds(); m.requests > 1 && span > 0 {
-		s.AchievedRate = float64(m.requests-1) / span
+	if span := (m.lastSent - m.firstIntended).Seconds(); m.requests-m.dropped > 1 && span > 0 {
+		s.AchievedRate = float64(m.requests-m.dropped-1) / span
 	}
 	if span := (m.lastDone - m.firstIntended).Seconds(); span > 0 {
 		s.Throughput = float64(m.ok) / span
+		s.MeasuredFrom, s.MeasuredTo = Millis(m.firstIntended), Millis(m.lastDone)
 	}
 
 	modes := map[Mode]bool{}
@@ -214,7 +223,18 @@ func (m *Metrics) Summarize(info RunInfo) Summary {
 	s.LatencyHistogram = encode(m.corrected)
 	s.ServiceHistogram = encode(m.service)
 	s.LagHistogram = encode(m.lag)
+	s.Verdict = Judge(s)
 	return s
+}
+
+// Span is how long the measured part of the run lasted: from when its first
+// counted request was due to its last response (the elapsed time, for a
+// summary without it).
+func (s Summary) Span() time.Duration {
+	if s.MeasuredTo > s.MeasuredFrom {
+		return (s.MeasuredTo - s.MeasuredFrom).D()
+	}
+	return s.Elapsed.D()
 }
 
 // encode is a histogram as HdrHistogram V2 compressed base64 ("" if it
@@ -225,4 +245,16 @@ func encode(h *hdr.Histogram) string {
 		return ""
 	}
 	return string(enc)
+}
+
+// StageNumber is how people number stage i (an index): from 1, not counting
+// a warm-up, so the only stage after a warm-up is stage 1.
+func StageNumber(stages []StageSummary, i int) int {
+	n := i + 1
+	for _, st := range stages {
+		if st.Warmup && st.Stage < i {
+			n--
+		}
+	}
+	return n
 }

@@ -18,7 +18,7 @@ func WriteText(w io.Writer, s Summary) error {
 	}
 	fmt.Fprintf(&b, "cloudperf  %s  %s, %s\n", s.Target, s.Mode, status)
 	if m := s.Merged; m != nil {
-		fmt.Fprintf(&b, "Merged     %d runs, started within %s; counts and histograms merged, rates summed\n", m.Runs, FormatDuration(m.StartSpread.D()))
+		fmt.Fprintf(&b, "Merged     %d runs, started within %s; counts and histograms merged, %s\n", m.Runs, FormatDuration(m.StartSpread.D()), m.RatesHow())
 		if g := m.Generators; len(g) > 0 {
 			const shown = 8
 			more := ""
@@ -28,13 +28,18 @@ func WriteText(w io.Writer, s Summary) error {
 			fmt.Fprintf(&b, "Generators %s%s\n", strings.Join(g, ", "), more)
 		}
 	}
-	fmt.Fprintf(&b, "Requests   %d sent, %d ok (%.2f%%), %d failed", s.Requests, s.OK, 100*s.SuccessRatio, s.Failed)
+	if s.Dropped > 0 {
+		fmt.Fprintf(&b, "Requests   %d sent and %d dropped (due, never sent: the schedule ended), %d ok (%.2f%%), %d failed",
+			s.Requests-s.Dropped, s.Dropped, s.OK, 100*s.SuccessRatio, s.Failed)
+	} else {
+		fmt.Fprintf(&b, "Requests   %d sent, %d ok (%.2f%%), %d failed", s.Requests, s.OK, 100*s.SuccessRatio, s.Failed)
+	}
 	if s.Warmup > 0 {
 		fmt.Fprintf(&b, "; %d warm-up not counted", s.Warmup)
 	}
 	b.WriteString("\n")
 	fmt.Fprintf(&b, "Rate       target %.1f/s, achieved %.1f/s, throughput %.1f/s over %s\n",
-		s.TargetRate, s.AchievedRate, s.Throughput, FormatDuration(s.Elapsed.D()))
+		s.TargetRate, s.AchievedRate, s.Throughput, FormatDuration(s.Span()))
 
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "Latency\tmean\tmin\tp50\tp90\tp95\tp99\tp99.9\tmax\t")
@@ -51,6 +56,9 @@ func WriteText(w io.Writer, s Summary) error {
 	b.WriteString("           corrected = from the intended send time (counts queueing); service = from the actual send\n")
 	fmt.Fprintf(&b, "Dispatch   lag p50 %s, p99 %s, max %s; peak in flight %d; waited at the in-flight cap %d times\n",
 		FormatDuration(s.Lag.P50.D()), FormatDuration(s.Lag.P99.D()), FormatDuration(s.Lag.Max.D()), s.PeakInFlight, s.Capped)
+	if s.Verdict.Line != "" {
+		fmt.Fprintf(&b, "Verdict    %s\n", s.Verdict.Line)
+	}
 
 	if len(s.Errors) > 0 {
 		b.WriteString("Errors    ")
@@ -84,7 +92,7 @@ func WriteText(w io.Writer, s Summary) error {
 			if st.To != st.From {
 				rate += "→" + strconv.FormatFloat(st.To, 'g', 6, 64)
 			}
-			name := strconv.Itoa(st.Stage + 1)
+			name := strconv.Itoa(StageNumber(s.Stages, st.Stage))
 			if st.Warmup {
 				name = "warm-up"
 			}

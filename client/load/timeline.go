@@ -8,7 +8,7 @@ import (
 
 // Interval is one step of the time series. Sent counts requests by the time
 // they were sent; Completed, OK, Errors and the latencies count responses by
-// the time they completed.
+// the time they completed; Dropped counts requests by the time they were due.
 type Interval struct {
 	Start     Millis  `json:"start_ms"`
 	Offered   float64 `json:"offered"` // requests due in the interval by the schedule
@@ -16,23 +16,30 @@ type Interval struct {
 	Completed int64   `json:"completed"`
 	OK        int64   `json:"ok"`
 	Errors    int64   `json:"errors"`
+	Dropped   int64   `json:"dropped,omitempty"` // requests due in the interval that were never sent
 	P50       Millis  `json:"p50_ms"`
 	P90       Millis  `json:"p90_ms"`
 	P99       Millis  `json:"p99_ms"`
 	Max       Millis  `json:"max_ms"`
+	// Service time of the same responses, from the actual send.
+	ServiceP50 Millis `json:"service_p50_ms"`
+	ServiceP99 Millis `json:"service_p99_ms"`
 	// Histogram is the interval's corrected-latency histogram (HdrHistogram V2,
-	// compressed) so runs from several machines merge exactly.
-	Histogram string `json:"histogram,omitempty"`
+	// compressed) so runs from several machines merge exactly; ServiceHistogram
+	// the service time's.
+	Histogram        string `json:"histogram,omitempty"`
+	ServiceHistogram string `json:"service_histogram,omitempty"`
 }
 
 // timeline keeps per-interval counts and, for the few most recent intervals,
 // a live histogram; older ones are reduced to their percentiles and encoding.
 type timeline struct {
-	width     time.Duration
-	intervals []Interval
-	live      map[int]*hdr.Histogram
-	spare     []*hdr.Histogram
-	sealed    int // intervals below this index are final
+	width       time.Duration
+	intervals   []Interval
+	live        map[int]*hdr.Histogram // corrected latency
+	liveService map[int]*hdr.Histogram
+	spare       []*hdr.Histogram
+	sealed      int // intervals below this index are final
 }
 
 // reorderWindow is how many intervals back a late result may still land:
@@ -46,7 +53,7 @@ func (t *timeline) at(i int) *Interval {
 	return &t.intervals[i]
 }
 
-func (t *timeline) add(r Result, latencyUS int64) {
+func (t *timeline) add(r Result, latencyUS, serviceUS int64) {
 	t.at(int(r.Sent/t.width)).Sent++
 	i := int(r.Done / t.width)
 	iv := t.at(i)
@@ -59,21 +66,30 @@ func (t *timeline) add(r Result, latencyUS int64) {
 	if i < t.sealed { // later than the window allows: counted, not in its percentiles
 		return
 	}
-	h := t.live[i]
+	_ = t.histogram(&t.live, i).RecordValue(min(latencyUS, histHighest))
+	_ = t.histogram(&t.liveService, i).RecordValue(min(serviceUS, histHighest))
+	t.seal(i - reorderWindow)
+}
+
+// histogram is interval i's live histogram in *live, a spare one if new.
+func (t *timeline) histogram(live *map[int]*hdr.Histogram, i int) *hdr.Histogram {
+	h := (*live)[i]
 	if h == nil {
-		if t.live == nil {
-			t.live = make(map[int]*hdr.Histogram)
+		if *live == nil {
+			*live = make(map[int]*hdr.Histogram)
 		}
 		if n := len(t.spare); n > 0 {
 			h, t.spare = t.spare[n-1], t.spare[:n-1]
 		} else {
 			h = NewHistogram()
 		}
-		t.live[i] = h
+		(*live)[i] = h
 	}
-	_ = h.RecordValue(min(latencyUS, histHighest))
-	t.seal(i - reorderWindow)
+	return h
 }
+
+// drop counts a dropped request in the interval it was due in.
+func (t *timeline) drop(r Result) { t.at(int(r.Intended/t.width)).Dropped++ }
 
 // seal finalizes every interval before end.
 func (t *timeline) seal(end int) {
@@ -82,18 +98,33 @@ func (t *timeline) seal(end int) {
 		if h == nil {
 			continue
 		}
+		sh := t.liveService[t.sealed]
 		delete(t.live, t.sealed)
+		delete(t.liveService, t.sealed)
 		iv := t.at(t.sealed)
-		iv.P50 = Millis(usToDuration(h.ValueAtQuantile(50)))
-		iv.P90 = Millis(usToDuration(h.ValueAtQuantile(90)))
-		iv.P99 = Millis(usToDuration(h.ValueAtQuantile(99)))
-		iv.Max = Millis(usToDuration(h.Max()))
-		enc, _ := h.Encode(hdr.V2CompressedEncodingCookieBase)
-		iv.Histogram = string(enc)
+		iv.setLatency(h)
+		iv.setService(sh)
 		h.Reset()
-		t.spare = append(t.spare, h)
+		sh.Reset()
+		t.spare = append(t.spare, h, sh)
 	}
 }
 
 // close finalizes everything.
 func (t *timeline) close() { t.seal(len(t.intervals)) }
+
+// setLatency sets the interval's corrected-latency figures from h.
+func (iv *Interval) setLatency(h *hdr.Histogram) {
+	iv.P50 = Millis(usToDuration(h.ValueAtQuantile(50)))
+	iv.P90 = Millis(usToDuration(h.ValueAtQuantile(90)))
+	iv.P99 = Millis(usToDuration(h.ValueAtQuantile(99)))
+	iv.Max = Millis(usToDuration(h.Max()))
+	iv.Histogram = encode(h)
+}
+
+// setService sets the interval's service-time figures from h.
+func (iv *Interval) setService(h *hdr.Histogram) {
+	iv.ServiceP50 = Millis(usToDuration(h.ValueAtQuantile(50)))
+	iv.ServiceP99 = Millis(usToDuration(h.ValueAtQuantile(99)))
+	iv.ServiceHistogram = encode(h)
+}

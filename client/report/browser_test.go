@@ -274,6 +274,49 @@ func TestReportInChromium(t *testing.T) {
 			t.Errorf("#pods does not list %s: %q", h.Key, pods)
 		}
 	}
+	// The latency chart shows service time beside corrected latency, every
+	// line of it solid (dashes are the scale events'), and a solid line
+	// where each stage after the first begins (25 s and 45 s).
+	series, err := chromedp.Run(ctx, chromedp.Evaluate[[][2]any](`
+		document.querySelector("#chart-latency").uplot.series.slice(1).map(s => [s.label, !!(s.dash && s.dash.length)])`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	labels := map[string]bool{}
+	for _, sr := range series {
+		labels[sr[0].(string)] = true
+		if sr[1].(bool) {
+			t.Errorf("latency series %q is dashed, like the scale-event markers", sr[0])
+		}
+	}
+	for _, w := range []string{"p50", "p99", "max", "service p50", "service p99"} {
+		if !labels[w] {
+			t.Errorf("the latency chart has no %q series: %v", w, series)
+		}
+	}
+	stageInk, err := chromedp.Run(ctx, chromedp.Evaluate[[]float64](`(() => {
+		const u = document.querySelector("#chart-latency").uplot, b = u.bbox, src = u.ctx.canvas;
+		const copy = document.createElement("canvas"); // read a copy: the chart's canvas was read already
+		copy.width = src.width; copy.height = src.height;
+		const g = copy.getContext("2d", { willReadFrequently: true });
+		g.drawImage(src, 0, 0);
+		const px = g.getImageData(0, b.top, src.width, b.height).data;
+		return [25, 45, 15].map(t => {
+			const x = Math.round(u.valToPos(t, "x", true));
+			let n = 0;
+			for (let y = 0; y < b.height; y++) {
+				const i = 4 * (y * src.width + x);
+				if (Math.abs(px[i] - 100) < 16 && Math.abs(px[i+1] - 116) < 16 && Math.abs(px[i+2] - 139) < 16 && px[i+3] > 150) n++;
+			}
+			return n / b.height;
+		});
+	})()`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(stageInk) != 3 || stageInk[0] < 0.5 || stageInk[1] < 0.5 || stageInk[2] > 0.2 {
+		t.Errorf("share of the plot's height in the stage lines' grey at 25 s, 45 s (stage starts) and 15 s (none): %v", stageInk)
+	}
 	legend, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#chart-cluster .u-legend")))
 	if err != nil {
 		t.Fatal(err)

@@ -90,7 +90,7 @@ func NewData(s load.Summary) (Data, error) {
 	d := Data{Summary: s, IntervalSeconds: 1}
 	d.Summary.Timeline = make([]load.Interval, len(s.Timeline))
 	for i, iv := range s.Timeline {
-		iv.Histogram = ""
+		iv.Histogram, iv.ServiceHistogram = "", ""
 		d.Summary.Timeline[i] = iv
 	}
 	d.Summary.Stages = make([]load.StageSummary, len(s.Stages))
@@ -193,6 +193,7 @@ func WriteHTML(w io.Writer, s load.Summary) error {
 type view struct {
 	Target, Date, Status, Mode, Elapsed string
 	Interrupted                         bool
+	Verdict                             verdictView
 	KPIs                                []kpi
 	Run                                 []row
 	Latency                             []latencyRow
@@ -213,6 +214,9 @@ type view struct {
 }
 
 type kpi struct{ Label, Value, Note, Class string }
+
+// verdictView is the badge saying who kept up: good, or warn with its line.
+type verdictView struct{ Short, Line, Class string }
 
 type row struct{ Label, Value string }
 
@@ -267,6 +271,14 @@ func newView(s load.Summary) view {
 	if s.Interrupted {
 		v.Status = "interrupted"
 	}
+	verdict := s.Verdict
+	if verdict.Line == "" { // a summary from a client that did not judge
+		verdict = load.Judge(s)
+	}
+	v.Verdict = verdictView{Short: verdict.Short(), Line: verdict.Line, Class: "good"}
+	if !verdict.KeptUp {
+		v.Verdict.Class = "warn"
+	}
 
 	planned := "until the request limit"
 	if s.Planned > 0 {
@@ -284,6 +296,13 @@ func newView(s load.Summary) view {
 	v.Run = []row{
 		{"Target", s.Target},
 		{"Mode", s.Mode},
+	}
+	if st := s.Settings; st != nil {
+		for _, l := range st.Lines() {
+			v.Run = append(v.Run, row{l[0], l[1]})
+		}
+	}
+	v.Run = append(v.Run, []row{
 		{"Start", v.Date},
 		{"Planned", planned},
 		{"Elapsed", v.Elapsed + map[bool]string{true: " (interrupted)", false: ""}[s.Interrupted]},
@@ -291,14 +310,19 @@ func newView(s load.Summary) view {
 		{"Achieved rate", rate(s.AchievedRate)},
 		{"Throughput", rate(s.Throughput) + " successful"},
 		{"Requests", fmt.Sprintf("%s sent · %s ok (%s) · %s failed", thousands(s.Requests), thousands(s.OK), percent(s.SuccessRatio), thousands(s.Failed))},
+	}...)
+	if s.Dropped > 0 {
+		v.Run[len(v.Run)-1].Value = fmt.Sprintf("%s sent · %s dropped (due, never sent: the schedule ended) · %s ok (%s) · %s failed",
+			thousands(s.Requests-s.Dropped), thousands(s.Dropped), thousands(s.OK), percent(s.SuccessRatio), thousands(s.Failed))
 	}
 	if m := s.Merged; m != nil {
-		v.Run = append(v.Run, row{"Merged", fmt.Sprintf("%d load generators' runs, started within %s; counts and histograms merged, rates summed", m.Runs, dur(m.StartSpread))})
+		v.Run = append(v.Run, row{"Merged", fmt.Sprintf("%d load generators' runs, started within %s; counts and histograms merged, %s", m.Runs, dur(m.StartSpread), m.RatesHow())})
 	}
 	if s.Warmup > 0 {
 		v.Run = append(v.Run, row{"Warm-up", thousands(s.Warmup) + " requests, not counted"})
 	}
 	v.Run = append(v.Run,
+		row{"Verdict", verdict.Line},
 		row{"Received", bytesize(s.Bytes)},
 		row{"Dispatch lag", fmt.Sprintf("p50 %s · p99 %s · max %s", dur(s.Lag.P50), dur(s.Lag.P99), dur(s.Lag.Max))},
 		row{"In flight", fmt.Sprintf("peak %d · waited at the cap %s times", s.PeakInFlight, thousands(s.Capped))},
@@ -326,7 +350,7 @@ func newView(s load.Summary) view {
 	}
 
 	for _, st := range s.Stages {
-		r := stageRow{Name: strconv.Itoa(st.Stage + 1), Start: dur(st.Start), Duration: dur(st.Duration),
+		r := stageRow{Name: strconv.Itoa(load.StageNumber(s.Stages, st.Stage)), Start: dur(st.Start), Duration: dur(st.Duration),
 			Rate: strconv.FormatFloat(st.From, 'g', 6, 64), Mode: st.Mode, Warmup: st.Warmup,
 			Requests: thousands(st.Requests), OK: thousands(st.OK), P50: dur(st.Latency.P50), P99: dur(st.Latency.P99)}
 		if st.To != st.From {

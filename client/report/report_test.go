@@ -426,3 +426,28 @@ func ExampleWriteHTML() {
 	}
 	// Output:
 }
+
+// The masthead's badge says who kept up, with the verdict's line as its
+// title and in the Run table.
+func TestVerdictBadge(t *testing.T) {
+	behind := load.Summary{Target: "http://127.0.0.1:1/", Mode: "async", TargetRate: 200, AchievedRate: 49, Capped: 522}
+	behind.Verdict = load.Judge(behind)
+	kept := load.Summary{Target: "http://127.0.0.1:1/", Mode: "async", TargetRate: 200, AchievedRate: 200}
+	for _, tc := range []struct {
+		s           load.Summary
+		class, text string
+	}{
+		{behind, "warn", "target fell behind"},
+		{kept, "good", "kept up"}, // no verdict in the summary (an older client's): judged here
+	} {
+		html := render(t, tc.s)
+		line := load.Judge(tc.s).Line
+		want := `<span class="badge ` + tc.class + `" id="verdict" title="` + line + `">` + tc.text + `</span>`
+		if !strings.Contains(html, want) {
+			t.Errorf("no %s in the page", want)
+		}
+		if !strings.Contains(html, "<dt>Verdict</dt><dd>"+line+"</dd>") {
+			t.Errorf("the Run table lacks the verdict %q", line)
+		}
+	}
+}

@@ -1,7 +1,7 @@
 // Package stack finds the load generator's target in a Pulumi stack's
 // outputs: `client --from-stack NAME` reads the "endpoint" that infra/
-// exported, through the Pulumi CLI (Automation API), from the project the
-// current folder belongs to.
+// exported by running the pulumi CLI in the project the current folder
+// belongs to. It links no Pulumi SDK.
 //
 // It never imports infra/: that would link the Kubernetes and Docker SDKs
 // into the client. The output names below are the contract between the

@@ -1,6 +1,7 @@
 package stack
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -8,8 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-
-	"github.com/pulumi/pulumi/sdk/v3/go/auto"
+	"time"
 )
 
 // Options say which stack to read.
@@ -48,12 +48,13 @@ func FindProject(start string) (string, error) {
 }
 
 // Read returns the outputs of opts.Stack in the project at or above
-// opts.ProjectDir, with a valid Endpoint. It runs `pulumi stack ls` and
-// `pulumi stack output --json` through the Automation API's LocalWorkspace:
-// neither runs the program, so no language host or provider plugin is
-// needed, and it does not change which stack is selected. Outputs are read
-// without --show-secrets, so no secrets passphrase is needed either (the
-// program exports no secrets).
+// opts.ProjectDir, with a valid Endpoint. It runs `pulumi stack ls --json`
+// and `pulumi stack output --json` in the project's folder: neither runs the
+// program, so no language host or provider plugin is needed, and it does not
+// change which stack is selected. Outputs are read without --show-secrets,
+// so no secrets passphrase is needed either (the program exports no
+// secrets). The CLI is run directly, not through Pulumi's Automation API,
+// so the client links no Pulumi SDK (and none of its terminal libraries).
 //
 // Errors are *CLINotFoundError, *ProjectNotFoundError, *StackNotFoundError,
 // *OutputMissingError, *EndpointError, *OutputTypeError or *CommandError,
@@ -63,21 +64,22 @@ func Read(ctx context.Context, opts Options) (Outputs, error) {
 	if err != nil {
 		return Outputs{}, err
 	}
-	cmd, err := pulumiCommand()
+	cli, err := pulumiCommand()
 	if err != nil {
 		return Outputs{}, err
 	}
-	ws, err := auto.NewLocalWorkspace(ctx, auto.WorkDir(dir), auto.Pulumi(cmd))
-	if err != nil {
-		return Outputs{}, &CommandError{Command: "pulumi version", ProjectDir: dir, Message: firstLine(err.Error())}
-	}
-	run := func(args ...string) (string, error) {
-		stdout, stderr, _, err := ws.PulumiCommand().Run(ctx, dir, nil, nil, nil, nil, args...)
+	run := func(args ...string) ([]byte, error) {
+		name := "pulumi " + strings.Join(args[:2], " ")
+		stdout, stderr, err := runCLI(ctx, cli, dir, args...)
 		if ctxErr := ctx.Err(); ctxErr != nil {
-			return "", ctxErr
+			return nil, ctxErr
 		}
 		if err != nil {
-			return "", &CommandError{Command: "pulumi " + strings.Join(args[:2], " "), ProjectDir: dir, Message: cliMessage(stderr)}
+			msg := cliMessage(stderr)
+			if stderr == "" {
+				msg = err.Error() // it did not start, or died without a word
+			}
+			return nil, &CommandError{Command: name, ProjectDir: dir, Message: msg}
 		}
 		return stdout, nil
 	}
@@ -86,8 +88,8 @@ func Read(ctx context.Context, opts Options) (Outputs, error) {
 	if err != nil {
 		return Outputs{}, err
 	}
-	var stacks []auto.StackSummary
-	if err := json.Unmarshal([]byte(stdout), &stacks); err != nil {
+	var stacks []stackSummary
+	if err := json.Unmarshal(stdout, &stacks); err != nil {
 		return Outputs{}, &CommandError{Command: "pulumi stack ls", ProjectDir: dir, Message: "unreadable output: " + err.Error()}
 	}
 	name, ok := pickStack(stacks, opts.Stack)
@@ -100,7 +102,7 @@ func Read(ctx context.Context, opts Options) (Outputs, error) {
 		return Outputs{}, err
 	}
 	var raw map[string]any
-	if err := json.Unmarshal([]byte(stdout), &raw); err != nil {
+	if err := json.Unmarshal(stdout, &raw); err != nil {
 		return Outputs{}, &CommandError{Command: "pulumi stack output", ProjectDir: dir, Message: "unreadable output: " + err.Error()}
 	}
 	if raw == nil {
@@ -110,11 +112,33 @@ func Read(ctx context.Context, opts Options) (Outputs, error) {
 	return out, withStack(err, name)
 }
 
+// stackSummary is one entry of `pulumi stack ls --json`.
+type stackSummary struct {
+	Name    string `json:"name"`
+	Current bool   `json:"current"`
+}
+
+// runCLI runs the pulumi CLI in dir, never interactively (a command that
+// would prompt fails instead), and returns its output.
+func runCLI(ctx context.Context, cli, dir string, args ...string) (stdout []byte, stderr string, err error) {
+	cmd := exec.CommandContext(ctx, cli, append(args, "--non-interactive")...)
+	cmd.Dir = dir
+	cmd.Env = os.Environ()
+	if _, set := os.LookupEnv("PULUMI_SKIP_UPDATE_CHECK"); !set {
+		cmd.Env = append(cmd.Env, "PULUMI_SKIP_UPDATE_CHECK=true") // no network round trip before every run
+	}
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	cmd.WaitDelay = 5 * time.Second // a cancelled CLI's children do not hold its pipes for long
+	err = cmd.Run()
+	return out.Bytes(), errOut.String(), err
+}
+
 // pulumiCommand finds the CLI on PATH, else in $PULUMI_HOME/bin or
 // ~/.pulumi/bin (where the installer puts it).
-func pulumiCommand() (auto.PulumiCommand, error) {
-	if _, err := exec.LookPath("pulumi"); err == nil {
-		return newCommand("")
+func pulumiCommand() (string, error) {
+	if p, err := exec.LookPath("pulumi"); err == nil {
+		return p, nil
 	}
 	var searched []string
 	var homes []string
@@ -128,25 +152,16 @@ func pulumiCommand() (auto.PulumiCommand, error) {
 		bin := filepath.Join(h, "bin", "pulumi")
 		searched = append(searched, bin)
 		if fi, err := os.Stat(bin); err == nil && !fi.IsDir() && fi.Mode()&0o111 != 0 {
-			return newCommand(h)
+			return bin, nil
 		}
 	}
-	return nil, &CLINotFoundError{Searched: searched}
-}
-
-func newCommand(root string) (auto.PulumiCommand, error) {
-	cmd, err := auto.NewPulumiCommand(&auto.PulumiCommandOptions{Root: root})
-	if err != nil {
-		// `pulumi version` failed or is too old for the Automation API.
-		return nil, &CommandError{Command: "pulumi version", Message: firstLine(err.Error())}
-	}
-	return cmd, nil
+	return "", &CLINotFoundError{Searched: searched}
 }
 
 // pickStack finds want among the stacks. Backends may list a stack as
 // "org/project/name": a bare name matches its last element. An empty want
 // picks the selected stack.
-func pickStack(stacks []auto.StackSummary, want string) (string, bool) {
+func pickStack(stacks []stackSummary, want string) (string, bool) {
 	for _, s := range stacks {
 		if want == "" && s.Current {
 			return s.Name, true
@@ -158,7 +173,7 @@ func pickStack(stacks []auto.StackSummary, want string) (string, bool) {
 	return "", false
 }
 
-func stackNames(stacks []auto.StackSummary) []string {
+func stackNames(stacks []stackSummary) []string {
 	names := make([]string, 0, len(stacks))
 	for _, s := range stacks {
 		names = append(names, s.Name)
@@ -182,9 +197,4 @@ func withStack(err error, name string) error {
 		typ.Stack = name
 	}
 	return err
-}
-
-func firstLine(s string) string {
-	s, _, _ = strings.Cut(strings.TrimSpace(s), "\n")
-	return s
 }

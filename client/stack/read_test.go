@@ -251,3 +251,64 @@ func TestReadFindsCLIInPulumiHome(t *testing.T) {
 		t.Fatalf("error %T %v, want the stub's CommandError", err, err)
 	}
 }
+
+// Read runs the CLI itself: `pulumi stack ls --json` and `pulumi stack
+// output --json --stack NAME` in the project's folder, never interactively.
+// A stub CLI on PATH answers as the real one does and records its calls.
+func TestReadRunsTheCLI(t *testing.T) {
+	sh, err := exec.LookPath("sh")
+	if err != nil {
+		t.Skip("no sh")
+	}
+	bin := t.TempDir()
+	calls := filepath.Join(t.TempDir(), "calls")
+	mkfile(t, filepath.Join(bin, "pulumi"), `#!`+sh+`
+echo "$PWD|$*|$PULUMI_SKIP_UPDATE_CHECK" >> `+calls+`
+case "$*" in
+"stack ls --json --non-interactive") echo '[{"name":"dev","current":false},{"name":"org/cloudperf/test","current":true}]' ;;
+"stack output --json --stack org/cloudperf/test --non-interactive") echo '{"endpoint":"http://127.0.0.1:30080","namespace":"default"}' ;;
+*) echo "error: unexpected call $*" >&2; exit 1 ;;
+esac
+`)
+	if err := os.Chmod(filepath.Join(bin, "pulumi"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	project := t.TempDir()
+	mkfile(t, filepath.Join(project, "Pulumi.yaml"), "name: cloudperf\nruntime: go\n")
+	if err := os.MkdirAll(filepath.Join(project, "infra"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", bin)
+	t.Setenv("PULUMI_SKIP_UPDATE_CHECK", "")
+	os.Unsetenv("PULUMI_SKIP_UPDATE_CHECK")
+
+	for _, name := range []string{"test", ""} { // by name (a bare name matches org/project/name), and the selected one
+		out, err := Read(context.Background(), Options{ProjectDir: filepath.Join(project, "infra"), Stack: name})
+		if err != nil {
+			t.Fatalf("Read(%q): %v", name, err)
+		}
+		if out.Endpoint != "http://127.0.0.1:30080" || out.Namespace != "default" {
+			t.Errorf("Read(%q) = %+v", name, out)
+		}
+	}
+	b, err := os.ReadFile(calls)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir, _ := filepath.EvalSymlinks(project)
+	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		wd, rest, _ := strings.Cut(line, "|")
+		if got, _ := filepath.EvalSymlinks(wd); got != dir {
+			t.Errorf("ran in %s, want the project %s", wd, dir)
+		}
+		if !strings.HasSuffix(rest, "--non-interactive|true") {
+			t.Errorf("call %q: want --non-interactive and no update check", rest)
+		}
+	}
+
+	_, err = Read(context.Background(), Options{ProjectDir: project, Stack: "prod"})
+	var nf *StackNotFoundError
+	if !errors.As(err, &nf) || !strings.Contains(err.Error(), "stacks there: dev, org/cloudperf/test") {
+		t.Errorf("missing stack: %T %v", err, err)
+	}
+}

@@ -15,10 +15,11 @@
   var TICKS = { stroke: "#e5e7eb", width: 1, size: 4 };
   var FONT = "12px system-ui, -apple-system, 'Segoe UI', Roboto, 'DejaVu Sans', Arial, sans-serif";
   var COLORS = {
-    p50: "#2563eb", p90: "#059669", p99: "#d97706", max: "#dc2626",
+    p50: "#2563eb", p90: "#7c3aed", p99: "#d97706", max: "#dc2626",
     offered: "#94a3b8", sent: "#2563eb", ok: "#059669", errors: "#dc2626",
     desired: "#7c3aed", ready: "#059669", hpa: "#a78bfa", cpu: "#ea580c", target: "#fb923c",
-    corrected: "#2563eb", service: "#059669", scale: "rgba(234, 88, 12, 0.75)"
+    corrected: "#2563eb", service: "#059669", scale: "rgba(234, 88, 12, 0.75)",
+    serviceP50: "#34d399", serviceP99: "#047857", stage: "rgba(100, 116, 139, 0.9)", dropped: "#9a3412"
   };
 
   // Formatting.
@@ -96,6 +97,13 @@
 
   var scaleTimes = events.filter(function (e) { return e.kind === "scale"; }).map(function (e) { return e.at_ms / 1000; });
 
+  // Where each stage after the first counted one begins, and its number
+  // (counted from 1, a warm-up not counted): solid lines on the time charts.
+  var stageStarts = [];
+  (S.stages || []).filter(function (st) { return !st.warmup; }).forEach(function (st, i) {
+    if (i > 0) stageStarts.push({ t: st.start_ms / 1000, label: "stage " + (i + 1) });
+  });
+
   // Each interval is drawn at its middle: its counts and percentiles are of the whole second.
   function mid(iv) { return iv.start_ms / 1000 + W / 2; }
   function inWarmup(iv) { return iv.start_ms / 1000 + W <= warmupEnd + 1e-9; }
@@ -159,6 +167,38 @@
     var m = msg.match(/(\d+)\D+?(\d+)/);
     if (m) return m[1] + " → " + m[2];
     return msg.length > 24 ? msg.slice(0, 23) + "…" : msg;
+  }
+
+  // Solid grey lines where stages begin (dashed lines are the cluster's
+  // scale events), labelled at the top when asked.
+  function stageLines(labelled) {
+    return {
+      hooks: {
+        draw: [function (u) {
+          if (!stageStarts.length) return;
+          var ctx = u.ctx, b = u.bbox, r = uPlot.pxRatio;
+          ctx.save();
+          ctx.strokeStyle = COLORS.stage;
+          ctx.lineWidth = r;
+          ctx.font = (11 * r) + "px system-ui, sans-serif";
+          ctx.textBaseline = "bottom";
+          stageStarts.forEach(function (s) {
+            var x = Math.round(u.valToPos(s.t, "x", true)) + 0.5;
+            if (x < b.left || x > b.left + b.width) return;
+            ctx.beginPath();
+            ctx.moveTo(x, b.top);
+            ctx.lineTo(x, b.top + b.height);
+            ctx.stroke();
+            if (!labelled) return;
+            var w = ctx.measureText(s.label).width;
+            if (x + 4 * r + w > b.left + b.width) return;
+            ctx.fillStyle = "#475569";
+            ctx.fillText(s.label, x + 4 * r, b.top + b.height - 4 * r);
+          });
+          ctx.restore();
+        }]
+      }
+    };
   }
 
   // A grey band over the warm-up, whose results are not in the statistics.
@@ -262,6 +302,7 @@
     opts.height = opts.height || 280;
     opts.legend = opts.legend || { live: true };
     var u = new uPlot(opts, data, el);
+    el.uplot = u; // for whoever inspects the page
     charts.push({ u: u, el: el });
   }
   function line(label, color, fmt, extra) {
@@ -276,7 +317,7 @@
     var el = document.getElementById("chart-latency");
     var have = TL.some(function (iv) { return iv.completed > 0; });
     if (!have) return empty(el, "No responses were recorded.");
-    var x = [], p50 = [], p90 = [], p99 = [], mx = [];
+    var x = [], p50 = [], p90 = [], p99 = [], mx = [], s50 = [], s99 = [];
     TL.forEach(function (iv) {
       var has = iv.completed > 0;
       x.push(mid(iv));
@@ -284,6 +325,8 @@
       p90.push(has ? pos(iv.p90_ms) : null);
       p99.push(has ? pos(iv.p99_ms) : null);
       mx.push(has ? pos(iv.max_ms) : null);
+      s50.push(has ? pos(iv.service_p50_ms) : null);
+      s99.push(has ? pos(iv.service_p99_ms) : null);
     });
     mount("chart-latency", {
       scales: { x: timeScale(), y: { distr: 3, log: 10 } },
@@ -293,21 +336,24 @@
         line("p50", COLORS.p50, fmtMs, { width: 2 }),
         line("p90", COLORS.p90, fmtMs),
         line("p99", COLORS.p99, fmtMs),
-        line("max", COLORS.max, fmtMs, { width: 1.25, dash: [5, 3] })
+        // Solid, thin: dashed lines are the scale events'.
+        line("max", COLORS.max, fmtMs, { width: 1 }),
+        line("service p50", COLORS.serviceP50, fmtMs, { width: 1.5 }),
+        line("service p99", COLORS.serviceP99, fmtMs, { width: 1.5 })
       ],
       axes: [timeAxis(), valueAxis(fmtAxisMs, {
         label: "latency", labelFont: FONT, labelSize: 18, filter: labels125,
         grid: { stroke: GRID.stroke, width: 1, filter: grid125 }, ticks: { stroke: TICKS.stroke, width: 1, size: 4, filter: labels125 }
       })],
       padding: timePadding(),
-      plugins: [warmupBand(), scaleMarkers(false)]
-    }, [x, p50, p90, p99, mx]);
+      plugins: [warmupBand(), stageLines(true), scaleMarkers(false)]
+    }, [x, p50, p90, p99, mx, s50, s99]);
   }
 
   function throughputChart() {
     var el = document.getElementById("chart-throughput");
     if (!TL.length) return empty(el, "No requests were sent.");
-    var x = [], offered = [], sent = [], ok = [], errors = [];
+    var x = [], offered = [], sent = [], ok = [], errors = [], dropped = [], anyDropped = false;
     TL.forEach(function (iv) {
       // The warm-up is not counted: leave it blank rather than at zero.
       var counted = !inWarmup(iv);
@@ -316,21 +362,29 @@
       sent.push(counted ? iv.sent / W : null);
       ok.push(counted ? iv.ok / W : null);
       errors.push(counted ? iv.errors / W : null);
+      dropped.push(counted ? (iv.dropped || 0) / W : null);
+      anyDropped = anyDropped || iv.dropped > 0;
     });
+    var series = [
+      xSeries(fmtClock),
+      line("offered", COLORS.offered, fmtRate, { width: 2, dash: [6, 4] }),
+      line("sent", COLORS.sent, fmtRate),
+      line("completed ok", COLORS.ok, fmtRate, { width: 2 }),
+      line("errors", COLORS.errors, fmtRate, { fill: "rgba(220, 38, 38, 0.12)" })
+    ];
+    var data = [x, offered, sent, ok, errors];
+    if (anyDropped) { // due when it was, never sent: the schedule ended first
+      series.push(line("dropped", COLORS.dropped, fmtRate, { fill: "rgba(154, 52, 18, 0.12)" }));
+      data.push(dropped);
+    }
     mount("chart-throughput", {
       scales: { x: timeScale(), y: { range: function (u, min, max) { return [0, Math.max(1, max * 1.08)]; } } },
       cursor: { sync: sync },
-      series: [
-        xSeries(fmtClock),
-        line("offered", COLORS.offered, fmtRate, { width: 2, dash: [6, 4] }),
-        line("sent", COLORS.sent, fmtRate),
-        line("completed ok", COLORS.ok, fmtRate, { width: 2 }),
-        line("errors", COLORS.errors, fmtRate, { fill: "rgba(220, 38, 38, 0.12)" })
-      ],
+      series: series,
       axes: [timeAxis(), valueAxis(function (v) { return +v.toPrecision(4) + "/s"; }, { label: "requests per second", labelFont: FONT, labelSize: 18 })],
       padding: timePadding(),
-      plugins: [warmupBand(), scaleMarkers(false)]
-    }, [x, offered, sent, ok, errors]);
+      plugins: [warmupBand(), stageLines(false), scaleMarkers(false)]
+    }, data);
   }
 
   function clusterChart() {

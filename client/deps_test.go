@@ -1,0 +1,51 @@
+package main
+
+import (
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+// The client starts at once and writes nothing to the terminal it did not
+// mean to: it links no terminal UI library. Pulumi's SDK brought in
+// charmbracelet/bubbletea, whose package init asks the terminal for its
+// background colour (ESC]11;?) and waits up to 5 s for an answer that tmux,
+// screen, CI logs and many IDE terminals never give. client/stack runs the
+// pulumi CLI instead of linking the SDK.
+func TestLinksNoTerminalUIOrPulumiSDK(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs go list")
+	}
+	out, err := exec.Command("go", "list", "-deps", ".").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list -deps: %v\n%s", err, out)
+	}
+	for _, pkg := range strings.Fields(string(out)) {
+		for _, banned := range []string{"github.com/charmbracelet/", "github.com/muesli/termenv", "github.com/pulumi/pulumi/sdk/"} {
+			if strings.HasPrefix(pkg, banned) {
+				t.Errorf("the client links %s", pkg)
+			}
+		}
+	}
+}
+
+// In a terminal that never answers colour queries (script(1) gives the
+// client a pseudo-terminal that does not) the client writes no escape
+// sequence: `--help` prints the help and nothing else.
+func TestNoEscapeCodesInASilentTerminal(t *testing.T) {
+	script, err := exec.LookPath("script")
+	if err != nil {
+		t.Skip("no script(1) to give the client a terminal")
+	}
+	bin := buildClient(t)
+	out, err := exec.Command(script, "-qec", bin+" --help", "/dev/null").CombinedOutput()
+	if err != nil {
+		t.Fatalf("%v\n%q", err, out)
+	}
+	if !strings.Contains(string(out), "--url") {
+		t.Fatalf("no help in %q", out)
+	}
+	if i := strings.IndexByte(string(out), 0x1b); i >= 0 {
+		t.Errorf("escape sequence in the output: %q", out[i:min(len(out), i+16)])
+	}
+}
