@@ -146,7 +146,8 @@ Usage:
   client merge FILE...            several load generators' JSON summaries, merged exactly
   client compare BASE NEW         two runs side by side, exit 1 on a regression (for CI)
   client capacity ...             the highest rate within thresholds (same targets and flags)
-  client help [SUBCOMMAND]        this help, or a subcommand's (merge, compare, capacity)
+  client help [SUBCOMMAND]        this help, or a subcommand's: client merge --help,
+                                  client compare --help, client capacity --help
 
 Examples:
   client --local --rate 300 --duration 10s

@@ -344,8 +344,9 @@ func checkLoadJob(t *testing.T, ctx context.Context, kube kubernetes.Interface, 
 		if err := json.Unmarshal(raw, &s); err != nil {
 			t.Fatalf("step 5: pod %s did not print a JSON summary: %v\n%s", p.Name, err, raw)
 		}
-		if s.Generator != p.Name || s.Failed != 0 {
-			t.Errorf("step 5: pod %s: generator %q, %d failed %v", p.Name, s.Generator, s.Failed, s.Errors)
+		// An Indexed Job's pod has the hostname <job>-<index>.
+		if s.Generator != p.Spec.Hostname || s.Failed != 0 {
+			t.Errorf("step 5: pod %s (hostname %s): generator %q, %d failed %v", p.Name, p.Spec.Hostname, s.Generator, s.Failed, s.Errors)
 		}
 		parts[i] = s.Requests
 		f := filepath.Join(work, p.Name+".json")
