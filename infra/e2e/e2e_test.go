@@ -178,9 +178,9 @@ func TestEndToEnd(t *testing.T) {
 
 	// 2. The real client, from the stack, through kube-proxy's NodePort: its
 	// own load (2 ms of CPU a request) makes the HPA scale up.
-	step("client --from-stack: 15s at 100/s, then 75s at 300/s")
+	step("client --from-stack: 15s at 50/s (below the HPA target), then 75s at 300/s")
 	up1 := runClient(t, ctx, clientBin, projectDir, env, c.Kubeconfig(), filepath.Join(work, "scale-up.csv"),
-		"--stages", "15s:100,75s:300")
+		"--stages", "15s:50,75s:300")
 	s := up1.summary
 	if s.Requests == 0 {
 		t.Fatalf("step 2: the client sent nothing")
