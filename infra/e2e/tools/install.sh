@@ -9,10 +9,13 @@
 #   infra/e2e/tools/install.sh            build what is missing, print the bin dir
 #   infra/e2e/tools/install.sh --check    exit 1 if anything is missing
 #
-# Cold on 2 cores (empty module and build caches): about 31 minutes — etcd 1.3,
-# kube-apiserver 5, controller-manager 1.2, scheduler 0.1, kwok 1.6,
-# metrics-server 3, pulumi 6, the Kubernetes provider 12 — 6 GB peak memory,
-# 3.3 GB of modules and 11 GB of build cache.
+# Cold on 2 cores (empty module and build caches), measured 2026-12-02 on a
+# machine busy with other builds (load average about 10), so an upper bound:
+# etcd 2 min, kube-apiserver 16, controller-manager 6, scheduler 0.4, kubelet
+# 2.4, kube-proxy 0.6, metrics-server 6.6, containerd + shim + ctr 9, runc 1.3,
+# CNI plugins 1.2, pulumi 16, the Kubernetes provider 36 — 98 minutes busy.
+# On an idle machine the control plane, pulumi and the provider took 31
+# minutes together before (same versions), the node's additions about 7 more.
 # Warm: a check of what is there.
 set -euo pipefail
 
