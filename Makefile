@@ -29,7 +29,7 @@ tools:
 	infra/e2e/tools/install.sh
 
 e2e: tools
-	$(GO) test -tags e2e -count=1 -v -timeout 30m ./infra/e2e/...
+	$(GO) test -tags e2e -count=1 -v -p 1 -timeout 30m ./infra/e2e/...
 
 # Benchmarks compare with other tools side by side and rewrite README.md's
 # Performance section; timings are never a pass/fail (BENCH_FLAGS=-quick).

@@ -41,17 +41,7 @@ type namespace struct {
 // cgroup v1 hierarchy.
 func newNamespace(ctx context.Context, logf func(string, ...any)) (ns *namespace, err error) {
 	sweepStale(logf)
-	slot, err := freeSlot()
-	if err != nil {
-		return nil, err
-	}
-	ns = &namespace{
-		slot:     slot,
-		hostLink: "cloudperf" + strconv.Itoa(slot),
-		hostIP:   net.ParseIP(linkPrefix + strconv.Itoa(4*slot+1)),
-		nodeIP:   net.ParseIP(linkPrefix + strconv.Itoa(4*slot+2)),
-		cgroup:   "/" + cgroupPrefix + strconv.Itoa(os.Getpid()) + "-" + strconv.Itoa(slot),
-	}
+	ns = &namespace{}
 	defer func() {
 		if err != nil {
 			ns.destroy(logf)
@@ -69,8 +59,27 @@ func newNamespace(ctx context.Context, logf func(string, ...any)) (ns *namespace
 		return nil, err
 	}
 	pid := strconv.Itoa(ns.pid)
+	// Another node may take the same free slot at the same moment: the veth's
+	// name is the lock, so on "exists" try the next one.
+	for attempt := 0; ; attempt++ {
+		slot, err := freeSlot()
+		if err != nil {
+			return nil, err
+		}
+		ns.slot = slot
+		ns.hostLink = "cloudperf" + strconv.Itoa(slot)
+		err = run(ctx, "ip", "link", "add", ns.hostLink, "type", "veth", "peer", "name", "eth0", "netns", pid)
+		if err == nil {
+			break
+		}
+		if !strings.Contains(err.Error(), "exists") || attempt == 5 {
+			return nil, err
+		}
+	}
+	ns.hostIP = net.ParseIP(linkPrefix + strconv.Itoa(4*ns.slot+1))
+	ns.nodeIP = net.ParseIP(linkPrefix + strconv.Itoa(4*ns.slot+2))
+	ns.cgroup = "/" + cgroupPrefix + strconv.Itoa(os.Getpid()) + "-" + strconv.Itoa(ns.slot)
 	steps := [][]string{
-		{"ip", "link", "add", ns.hostLink, "type", "veth", "peer", "name", "eth0", "netns", pid},
 		{"ip", "addr", "add", ns.hostIP.String() + "/30", "dev", ns.hostLink},
 		{"ip", "link", "set", ns.hostLink, "up"},
 	}
@@ -304,8 +313,11 @@ func (ns *namespace) destroy(logf func(string, ...any)) {
 }
 
 // killCgroupProcs SIGKILLs every process in the cgroup subtree root of every
-// hierarchy and returns how many it signalled.
+// hierarchy and returns how many it signalled. root must be a node's.
 func killCgroupProcs(root string) int {
+	if !isNodeCgroup(root) {
+		return 0
+	}
 	dirs, _ := cgroupHierarchies()
 	n := 0
 	for _, h := range dirs {
@@ -349,8 +361,18 @@ func allPIDs() []int {
 	return pids
 }
 
-// removeCgroupTree removes root and its children, deepest first, in every hierarchy.
+// isNodeCgroup guards the two functions that kill and remove whole cgroup
+// subtrees: they act only on a node's own root, never on "" or "/".
+func isNodeCgroup(root string) bool {
+	return strings.HasPrefix(root, "/"+cgroupPrefix) && !strings.Contains(root[1:], "/")
+}
+
+// removeCgroupTree removes root and its children, deepest first, in every
+// hierarchy. root must be a node's.
 func removeCgroupTree(root string) error {
+	if !isNodeCgroup(root) {
+		return nil
+	}
 	dirs, _ := cgroupHierarchies()
 	var left []string
 	for _, h := range dirs {
