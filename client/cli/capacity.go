@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -148,10 +147,7 @@ func printCapacityUsage(w io.Writer) {
 
 // capacityMain runs client capacity and returns the exit code.
 func capacityMain(args []string, stdout, stderr io.Writer) int {
-	fail := func(code int, format string, args ...any) int {
-		fmt.Fprintf(stderr, "client: %s\n", oneLine(fmt.Sprintf(format, args...)))
-		return code
-	}
+	fail := failer(stderr)
 	o, set, err := parseCapacityArgs(args, stdout)
 	if errors.Is(err, flag.ErrHelp) {
 		return ExitOK
@@ -273,9 +269,7 @@ func capacityMain(args []string, stdout, stderr io.Writer) int {
 		return fail(ExitFailed, "capacity: %v", searchErr)
 	}
 	if o.format == "json" {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		err = enc.Encode(r)
+		err = writeJSON(stdout, r)
 	} else {
 		err = capacity.WriteText(stdout, r)
 	}
@@ -283,11 +277,7 @@ func capacityMain(args []string, stdout, stderr io.Writer) int {
 		return fail(ExitFailed, "writing the result: %v", err)
 	}
 	if reportFile != nil {
-		err := report.WriteCapacityHTML(reportFile, r)
-		if cerr := reportFile.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
+		if err := writeReport(reportFile, func(w io.Writer) error { return report.WriteCapacityHTML(w, r) }); err != nil {
 			return fail(ExitFailed, "writing the report %s: %v", o.report, err)
 		}
 	}

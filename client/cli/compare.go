@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -74,25 +73,13 @@ func newCompareFlagSet(o *compareOptions) *flag.FlagSet {
 func parseCompareArgs(args []string, stdout io.Writer) (*compareOptions, error) {
 	o := &compareOptions{}
 	fs := newCompareFlagSet(o)
-	for rest := args; ; {
-		if err := fs.Parse(rest); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				fmt.Fprint(stdout, compareUsageHead)
-				printFlags(fs, stdout)
-				return nil, err
-			}
-			return nil, usageError{"compare: " + oneLine(flagDashes.Replace(err.Error()))}
-		}
-		left := fs.Args()
-		if len(left) == 0 {
-			break
-		}
-		if consumed := len(rest) - len(left); consumed > 0 && rest[consumed-1] == "--" {
-			o.inputs = append(o.inputs, left...)
-			break
-		}
-		o.inputs = append(o.inputs, left[0])
-		rest = left[1:]
+	var err error
+	o.inputs, err = parseInputs(fs, args, "compare", func() {
+		fmt.Fprint(stdout, compareUsageHead)
+		printFlags(fs, stdout)
+	})
+	if err != nil {
+		return nil, err
 	}
 	switch {
 	case o.format != "text" && o.format != "json":
@@ -106,20 +93,15 @@ func parseCompareArgs(args []string, stdout io.Writer) (*compareOptions, error) 
 	case o.errorTolerance < 0 || math.IsNaN(o.errorTolerance) || o.errorTolerance > 100:
 		return nil, usagef("compare: --error-tolerance must be from 0 to 100 points")
 	}
-	for _, in := range o.inputs {
-		if in == "" {
-			return nil, usagef("compare: an empty input name")
-		}
+	if err := checkInputNames("compare", o.inputs); err != nil {
+		return nil, err
 	}
 	return o, nil
 }
 
 // compareMain runs client compare and returns the exit code.
 func compareMain(args []string, stdout, stderr io.Writer) int {
-	fail := func(code int, format string, args ...any) int {
-		fmt.Fprintf(stderr, "client: %s\n", oneLine(fmt.Sprintf(format, args...)))
-		return code
-	}
+	fail := failer(stderr)
 	o, err := parseCompareArgs(args, stdout)
 	if errors.Is(err, flag.ErrHelp) {
 		return ExitOK
@@ -146,25 +128,16 @@ func compareMain(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	if o.format == "json" {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		err = enc.Encode(c)
+		err = writeJSON(stdout, c)
 	} else {
 		err = load.WriteCompareText(stdout, c)
 	}
 	if err != nil {
-		if reportFile != nil {
-			reportFile.Close()
-			os.Remove(o.report)
-		}
+		dropReport(reportFile, o.report)
 		return fail(ExitFailed, "writing the comparison: %v", err)
 	}
 	if reportFile != nil {
-		err := report.WriteCompareHTML(reportFile, runs[0], runs[1], c)
-		if cerr := reportFile.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
+		if err := writeReport(reportFile, func(w io.Writer) error { return report.WriteCompareHTML(w, runs[0], runs[1], c) }); err != nil {
 			return fail(ExitFailed, "writing the report %s: %v", o.report, err)
 		}
 	}
@@ -206,17 +179,12 @@ func readRun(in string, stdin io.Reader) (load.Summary, error) {
 	if len(found) == 1 {
 		return found[0].summary, nil
 	}
-	summaries := make([]load.Summary, len(found))
-	for i, f := range found {
-		summaries[i] = f.summary
-	}
-	merged, err := load.Merge(summaries)
+	merged, where, err := mergeFound(found)
 	if err != nil {
-		var me *load.MergeError
-		if errors.As(err, &me) {
-			return load.Summary{}, fmt.Errorf("%s: merging its %d summaries: %v", found[me.Index].where, len(found), me.Err)
+		if where == "" {
+			where = inputName(in)
 		}
-		return load.Summary{}, fmt.Errorf("%s: merging its %d summaries: %v", inputName(in), len(found), err)
+		return load.Summary{}, fmt.Errorf("%s: merging its %d summaries: %v", where, len(found), err)
 	}
 	return merged, nil
 }

@@ -4,7 +4,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -84,10 +83,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 // run resolves the target, runs the load and reports it. The interrupts
 // are watched until the load has run.
 func run(ctx context.Context, o *options, interrupts *interrupts, stdout, stderr io.Writer) int {
-	fail := func(code int, format string, args ...any) int {
-		fmt.Fprintf(stderr, "client: %s\n", oneLine(fmt.Sprintf(format, args...)))
-		return code
-	}
+	fail := failer(stderr)
 	target, err := resolveTarget(ctx, o)
 	if err != nil {
 		return fail(ExitUsage, "%v", err)
@@ -133,10 +129,7 @@ func run(ctx context.Context, o *options, interrupts *interrupts, stdout, stderr
 		stop, err := startCPUProfile(o.cpuProfile, o.force)
 		if err != nil {
 			logOut.remove()
-			if reportFile != nil {
-				reportFile.Close()
-				os.Remove(o.report)
-			}
+			dropReport(reportFile, o.report)
 			return fail(ExitUsage, "%v", err)
 		}
 		defer stop()
@@ -182,10 +175,7 @@ func run(ctx context.Context, o *options, interrupts *interrupts, stdout, stderr
 		return fail(ExitFailed, "writing the summary: %v", err)
 	}
 	if reportFile != nil {
-		err := report.WriteHTML(reportFile, summary)
-		if cerr := reportFile.Close(); err == nil {
-			err = cerr
-		}
+		err := writeReport(reportFile, func(w io.Writer) error { return report.WriteHTML(w, summary) })
 		if err != nil && runErr == nil {
 			runErr = fmt.Errorf("writing the report %s: %v", o.report, err)
 		}
@@ -217,9 +207,7 @@ func thresholdsVerdict(results []load.ThresholdResult, fail func(int, string, ..
 
 func writeSummary(w io.Writer, format string, s load.Summary) error {
 	if format == "json" {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(s)
+		return writeJSON(w, s)
 	}
 	return load.WriteText(w, s)
 }

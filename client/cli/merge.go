@@ -66,25 +66,13 @@ func newMergeFlagSet(o *mergeOptions) *flag.FlagSet {
 func parseMergeArgs(args []string, stdout io.Writer) (*mergeOptions, error) {
 	o := &mergeOptions{}
 	fs := newMergeFlagSet(o)
-	for rest := args; ; {
-		if err := fs.Parse(rest); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				fmt.Fprint(stdout, mergeUsageHead)
-				printFlagGroups(fs, mergeFlagGroups, stdout)
-				return nil, err
-			}
-			return nil, usageError{"merge: " + oneLine(flagDashes.Replace(err.Error()))}
-		}
-		left := fs.Args()
-		if len(left) == 0 {
-			break
-		}
-		if consumed := len(rest) - len(left); consumed > 0 && rest[consumed-1] == "--" {
-			o.inputs = append(o.inputs, left...)
-			break
-		}
-		o.inputs = append(o.inputs, left[0])
-		rest = left[1:]
+	var err error
+	o.inputs, err = parseInputs(fs, args, "merge", func() {
+		fmt.Fprint(stdout, mergeUsageHead)
+		printFlagGroups(fs, mergeFlagGroups, stdout)
+	})
+	if err != nil {
+		return nil, err
 	}
 	switch {
 	case o.format != "text" && o.format != "json":
@@ -92,20 +80,15 @@ func parseMergeArgs(args []string, stdout io.Writer) (*mergeOptions, error) {
 	case len(o.inputs) == 0:
 		return nil, usagef("merge: no input: give files holding JSON summaries (client --format json), or a folder of *.json")
 	}
-	for _, in := range o.inputs {
-		if in == "" {
-			return nil, usagef("merge: an empty input name")
-		}
+	if err := checkInputNames("merge", o.inputs); err != nil {
+		return nil, err
 	}
 	return o, nil
 }
 
 // mergeMain runs client merge and returns the exit code.
 func mergeMain(args []string, stdout, stderr io.Writer) int {
-	fail := func(code int, format string, args ...any) int {
-		fmt.Fprintf(stderr, "client: %s\n", oneLine(fmt.Sprintf(format, args...)))
-		return code
-	}
+	fail := failer(stderr)
 	o, err := parseMergeArgs(args, stdout)
 	if errors.Is(err, flag.ErrHelp) {
 		return ExitOK
@@ -118,15 +101,10 @@ func mergeMain(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(ExitUsage, "merge: %v", err)
 	}
-	summaries := make([]load.Summary, len(runs))
-	for i, r := range runs {
-		summaries[i] = r.summary
-	}
-	merged, err := load.Merge(summaries)
+	merged, where, err := mergeFound(runs)
 	if err != nil {
-		var me *load.MergeError
-		if errors.As(err, &me) {
-			return fail(ExitUsage, "merge: %s: %v", runs[me.Index].where, me.Err)
+		if where != "" {
+			return fail(ExitUsage, "merge: %s: %v", where, err)
 		}
 		return fail(ExitUsage, "merge: %v", err)
 	}
@@ -149,18 +127,11 @@ func mergeMain(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	if err := writeSummary(stdout, o.format, merged); err != nil {
-		if reportFile != nil {
-			reportFile.Close()
-			os.Remove(o.report)
-		}
+		dropReport(reportFile, o.report)
 		return fail(ExitFailed, "writing the summary: %v", err)
 	}
 	if reportFile != nil {
-		err := report.WriteHTML(reportFile, merged)
-		if cerr := reportFile.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
+		if err := writeReport(reportFile, func(w io.Writer) error { return report.WriteHTML(w, merged) }); err != nil {
 			return fail(ExitFailed, "writing the report %s: %v", o.report, err)
 		}
 	}
@@ -179,6 +150,24 @@ func mergeMain(args []string, stdout, stderr io.Writer) int {
 type foundSummary struct {
 	summary load.Summary
 	where   string // "results.log" or "results.log, summary 2 (line 120)"
+}
+
+// mergeFound merges the summaries found. When one of them cannot be
+// merged, where says which, and err why.
+func mergeFound(found []foundSummary) (merged load.Summary, where string, err error) {
+	summaries := make([]load.Summary, len(found))
+	for i, f := range found {
+		summaries[i] = f.summary
+	}
+	merged, err = load.Merge(summaries)
+	if err != nil {
+		var me *load.MergeError
+		if errors.As(err, &me) {
+			return load.Summary{}, found[me.Index].where, me.Err
+		}
+		return load.Summary{}, "", err
+	}
+	return merged, "", nil
 }
 
 // readSummaries reads every input: files (stdin for "-") and folders of

@@ -124,66 +124,7 @@ func TestReportInChromium(t *testing.T) {
 	hostilePath := filepath.Join(dir, "report-hostile.html")
 	writeReport(t, hostilePath, hostileSummary)
 
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(chromiumPath),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-extensions", true),
-		chromedp.Flag("disable-default-apps", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.Flag("no-pings", true),
-		chromedp.Flag("hide-scrollbars", true),
-		chromedp.Flag("mute-audio", true),
-		chromedp.Flag("force-color-profile", "srgb"),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1366, 900),
-	)
-	defer cancelAlloc()
-	var blog browserLog
-	ctx, cancel := chromedp.NewContext(actx, chromedp.WithListener(blog.listen))
-	defer cancel()
-	// The first Do starts the browser on a context with no deadline (a
-	// deadline there would bound the browser's life, not the action's).
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("start %s: %v", chromiumPath, err)
-	}
-	ctx, cancelTimeout := context.WithTimeout(ctx, 3*time.Minute)
-	defer cancelTimeout()
-
-	// Hold every request: local ones go on, the rest fail as blocked.
-	paused := chromedp.Events(ctx, fetch.RequestPaused)
-	dialogs := chromedp.Events(ctx, page.JavascriptDialogOpening)
-	go func() {
-		for ev, err := range paused {
-			if err != nil {
-				return
-			}
-			if local(ev.Request.URL) {
-				_, _ = chromedp.Call(ctx, fetch.ContinueRequest, fetch.ContinueRequestParams{RequestID: ev.RequestID})
-				continue
-			}
-			blog.add("blocked a request to %s", ev.Request.URL)
-			_, _ = chromedp.Call(ctx, fetch.FailRequest, fetch.FailRequestParams{RequestID: ev.RequestID, ErrorReason: network.ErrorReasonBlockedByClient})
-		}
-	}()
-	go func() {
-		for _, err := range dialogs {
-			if err != nil {
-				return
-			}
-			_, _ = chromedp.Call(ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: false})
-		}
-	}()
-	if _, err := chromedp.Call(ctx, fetch.Enable, fetch.EnableParams{Patterns: []*fetch.RequestPattern{{URLPattern: "*"}}}); err != nil {
-		t.Fatalf("intercept requests: %v", err)
-	}
+	ctx, blog := startChromium(t)
 
 	open := func(path string) {
 		t.Helper()
@@ -411,6 +352,74 @@ func TestReportInChromium(t *testing.T) {
 	}
 	t.Logf("without JavaScript: %s", noJS)
 	check("report without JavaScript")
+}
+
+// startChromium starts headless Chromium for a test, offline: requests to
+// anything but local files fail (and are logged as problems), dialogs are
+// dismissed. The browser stops when the test ends.
+func startChromium(t *testing.T) (context.Context, *browserLog) {
+	t.Helper()
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
+		chromedp.ExecPath(chromiumPath),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-extensions", true),
+		chromedp.Flag("disable-default-apps", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.Flag("no-pings", true),
+		chromedp.Flag("hide-scrollbars", true),
+		chromedp.Flag("mute-audio", true),
+		chromedp.Flag("force-color-profile", "srgb"),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1366, 900),
+	)
+	t.Cleanup(cancelAlloc)
+	blog := &browserLog{}
+	ctx, cancel := chromedp.NewContext(actx, chromedp.WithListener(blog.listen))
+	t.Cleanup(cancel)
+	// The first Do starts the browser on a context with no deadline (a
+	// deadline there would bound the browser's life, not the action's).
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("start %s: %v", chromiumPath, err)
+	}
+	ctx, cancelTimeout := context.WithTimeout(ctx, 3*time.Minute)
+	t.Cleanup(cancelTimeout)
+
+	// Hold every request: local ones go on, the rest fail as blocked.
+	paused := chromedp.Events(ctx, fetch.RequestPaused)
+	dialogs := chromedp.Events(ctx, page.JavascriptDialogOpening)
+	go func() {
+		for ev, err := range paused {
+			if err != nil {
+				return
+			}
+			if local(ev.Request.URL) {
+				_, _ = chromedp.Call(ctx, fetch.ContinueRequest, fetch.ContinueRequestParams{RequestID: ev.RequestID})
+				continue
+			}
+			blog.add("blocked a request to %s", ev.Request.URL)
+			_, _ = chromedp.Call(ctx, fetch.FailRequest, fetch.FailRequestParams{RequestID: ev.RequestID, ErrorReason: network.ErrorReasonBlockedByClient})
+		}
+	}()
+	go func() {
+		for _, err := range dialogs {
+			if err != nil {
+				return
+			}
+			_, _ = chromedp.Call(ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: false})
+		}
+	}()
+	if _, err := chromedp.Call(ctx, fetch.Enable, fetch.EnableParams{Patterns: []*fetch.RequestPattern{{URLPattern: "*"}}}); err != nil {
+		t.Fatalf("intercept requests: %v", err)
+	}
+	return ctx, blog
 }
 
 func writeReport(t *testing.T, path string, s load.Summary) {

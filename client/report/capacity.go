@@ -1,9 +1,7 @@
 package report
 
 import (
-	"bytes"
 	_ "embed"
-	"encoding/json"
 	"fmt"
 	"html/template"
 	"io"
@@ -24,11 +22,7 @@ var (
 	capacityTmpl = template.Must(template.New("capacity").Parse(capacityTemplate))
 )
 
-func init() {
-	if closingTag.MatchString(capacityJS) {
-		panic("report: asset capacity.js cannot be inlined: it contains " + closingTag.FindString(capacityJS))
-	}
-}
+func init() { mustInline("capacity.js", capacityJS) }
 
 // CapacityData is what the capacity page's script draws: the steps (the
 // curve), the bracket, and the latency limits to mark.
@@ -57,12 +51,7 @@ type capacityView struct {
 	Settings                        []row
 	Cluster                         bool // the steps recorded replicas
 
-	Data         template.JS
-	UPlotJS      template.JS
-	UPlotCSS     template.CSS
-	PageJS       template.JS
-	PageCSS      template.CSS
-	UPlotLicense string
+	inlined
 }
 
 type capacityStepRow struct {
@@ -87,16 +76,14 @@ func WriteCapacityHTML(w io.Writer, r capacity.Result) error {
 			d.ErrorLimit = t.Limit
 		}
 	}
-	blob, err := json.Marshal(d)
+	page, err := newInlined(d, capacityJS)
 	if err != nil {
-		return fmt.Errorf("report: encode data: %w", err)
+		return err
 	}
 	dur := func(m load.Millis) string { return load.FormatDuration(m.D()) }
 	v := capacityView{
 		Target: r.Target, Date: r.Start.Format("2006-01-02 15:04:05 MST"), Headline: capacity.Headline(r), Outcome: r.Outcome,
-		Good: r.Outcome == capacity.Found || r.Outcome == capacity.AboveMaxRate, Notes: r.Notes,
-		Data: template.JS(blob), UPlotJS: template.JS(uplotJS), UPlotCSS: template.CSS(uplotCSS),
-		PageJS: template.JS(capacityJS), PageCSS: template.CSS(pageCSS), UPlotLicense: uplotLicense,
+		Good: r.Outcome == capacity.Found || r.Outcome == capacity.AboveMaxRate, Notes: r.Notes, inlined: page,
 	}
 	if r.Start.IsZero() {
 		v.Date = "date unknown"
@@ -137,10 +124,5 @@ func WriteCapacityHTML(w io.Writer, r capacity.Result) error {
 		}
 		v.Steps = append(v.Steps, row)
 	}
-	var b bytes.Buffer
-	if err := capacityTmpl.Execute(&b, v); err != nil {
-		return fmt.Errorf("report: render: %w", err)
-	}
-	_, err = w.Write(b.Bytes())
-	return err
+	return renderPage(w, capacityTmpl, v)
 }

@@ -1,9 +1,7 @@
 package report
 
 import (
-	"bytes"
 	_ "embed"
-	"encoding/json"
 	"fmt"
 	"html/template"
 	"io"
@@ -22,11 +20,7 @@ var (
 	compareTmpl = template.Must(template.New("compare").Parse(compareTemplate))
 )
 
-func init() {
-	if closingTag.MatchString(compareJS) {
-		panic("report: asset compare.js cannot be inlined: it contains " + closingTag.FindString(compareJS))
-	}
-}
+func init() { mustInline("compare.js", compareJS) }
 
 // CompareData is what the comparison page's script draws: each run's time
 // series and percentile curve, overlaid.
@@ -67,20 +61,15 @@ func newCompareRun(name string, s load.Summary) (CompareRun, error) {
 func ms(m load.Millis) float64 { return float64(m) / 1e6 }
 
 type compareView struct {
-	Base, New    load.RunBrief
-	Runs         []compareRunRow
-	Regression   bool
-	Regressions  string
-	Rows         []compareRowView
-	Tolerance    string
-	NoiseMethod  string
-	Notes        []string
-	Data         template.JS
-	UPlotJS      template.JS
-	UPlotCSS     template.CSS
-	PageJS       template.JS
-	PageCSS      template.CSS
-	UPlotLicense string
+	Base, New   load.RunBrief
+	Runs        []compareRunRow
+	Regression  bool
+	Regressions string
+	Rows        []compareRowView
+	Tolerance   string
+	NoiseMethod string
+	Notes       []string
+	inlined
 }
 
 type compareRunRow struct {
@@ -104,9 +93,9 @@ func WriteCompareHTML(w io.Writer, base, next load.Summary, c load.Comparison) e
 	if d.New, err = newCompareRun(c.New.Name, next); err != nil {
 		return fmt.Errorf("%s: %w", c.New.Name, err)
 	}
-	blob, err := json.Marshal(d)
+	page, err := newInlined(d, compareJS)
 	if err != nil {
-		return fmt.Errorf("report: encode data: %w", err)
+		return err
 	}
 	date := func(r load.RunBrief) string {
 		if r.Start.IsZero() {
@@ -118,9 +107,7 @@ func WriteCompareHTML(w io.Writer, base, next load.Summary, c load.Comparison) e
 		Base: c.Base, New: c.New,
 		Regression:  len(c.Regressions) > 0,
 		Tolerance:   fmt.Sprintf("%s%% for latencies and throughput, %s points for the error rate", strconv.FormatFloat(c.TolerancePct, 'g', -1, 64), strconv.FormatFloat(c.ErrorTolerancePoints, 'g', -1, 64)),
-		NoiseMethod: c.NoiseMethod, Notes: c.Notes,
-		Data: template.JS(blob), UPlotJS: template.JS(uplotJS), UPlotCSS: template.CSS(uplotCSS),
-		PageJS: template.JS(compareJS), PageCSS: template.CSS(pageCSS), UPlotLicense: uplotLicense,
+		NoiseMethod: c.NoiseMethod, Notes: c.Notes, inlined: page,
 	}
 	for _, r := range []struct {
 		label string
@@ -163,12 +150,7 @@ func WriteCompareHTML(w io.Writer, base, next load.Summary, c load.Comparison) e
 			v.Regressions += r.Metric + " " + rv.Change
 		}
 	}
-	var b bytes.Buffer
-	if err := compareTmpl.Execute(&b, v); err != nil {
-		return fmt.Errorf("report: render: %w", err)
-	}
-	_, err = w.Write(b.Bytes())
-	return err
+	return renderPage(w, compareTmpl, v)
 }
 
 func durationMs(v float64) time.Duration { return time.Duration(v * float64(time.Millisecond)) }

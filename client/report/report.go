@@ -6,9 +6,7 @@
 package report
 
 import (
-	"bytes"
 	_ "embed"
-	"encoding/json"
 	"fmt"
 	"html/template"
 	"io"
@@ -53,9 +51,7 @@ var closingTag = regexp.MustCompile(`(?i)</(script|style)|<!--`)
 
 func init() {
 	for name, s := range map[string]string{"uPlot.iife.min.js": uplotJS, "uPlot.min.css": uplotCSS, "report.js": pageJS, "report.css": pageCSS} {
-		if closingTag.MatchString(s) {
-			panic("report: asset " + name + " cannot be inlined: it contains " + closingTag.FindString(s))
-		}
+		mustInline(name, s)
 	}
 }
 
@@ -170,23 +166,11 @@ func WriteHTML(w io.Writer, s load.Summary) error {
 	if err != nil {
 		return err
 	}
-	blob, err := json.Marshal(d) // escapes <, > and &: the blob cannot close its <script>
-	if err != nil {
-		return fmt.Errorf("report: encode data: %w", err)
-	}
 	v := newView(s)
-	v.Data = template.JS(blob)
-	v.UPlotJS = template.JS(uplotJS)
-	v.UPlotCSS = template.CSS(uplotCSS)
-	v.PageJS = template.JS(pageJS)
-	v.PageCSS = template.CSS(pageCSS)
-	v.UPlotLicense = uplotLicense
-	var b bytes.Buffer
-	if err := pageTmpl.Execute(&b, v); err != nil {
-		return fmt.Errorf("report: render: %w", err)
+	if v.inlined, err = newInlined(d, pageJS); err != nil {
+		return err
 	}
-	_, err = w.Write(b.Bytes())
-	return err
+	return renderPage(w, pageTmpl, v)
 }
 
 // view is the page's server-rendered part, formatted for people.
@@ -205,12 +189,7 @@ type view struct {
 	HostsMore                           int
 	Cluster                             clusterView
 
-	Data         template.JS
-	UPlotJS      template.JS
-	UPlotCSS     template.CSS
-	PageJS       template.JS
-	PageCSS      template.CSS
-	UPlotLicense string
+	inlined
 }
 
 type kpi struct{ Label, Value, Note, Class string }

@@ -3,29 +3,13 @@
   "use strict";
 
   var D = JSON.parse(document.getElementById("data").textContent);
-  var INK = "#6b7280";
-  var GRID = { stroke: "#eef0f3", width: 1 };
-  var TICKS = { stroke: "#e5e7eb", width: 1, size: 4 };
-  var FONT = "12px system-ui, -apple-system, 'Segoe UI', Roboto, 'DejaVu Sans', Arial, sans-serif";
+  var CP = cloudperfCharts; // charts.js, inlined before this script
+  var INK = CP.INK, GRID = CP.GRID, TICKS = CP.TICKS, FONT = CP.FONT;
   var C = { p50: "#2563eb", p90: "#059669", p99: "#d97706", errors: "#dc2626", held: "#059669", broken: "#dc2626" };
 
-  function fmtMs(v) {
-    if (v == null || isNaN(v)) return "";
-    if (v >= 1000) return (v / 1000).toFixed(v >= 10000 ? 1 : 2) + " s";
-    if (v >= 100) return v.toFixed(0) + " ms";
-    if (v >= 10) return v.toFixed(1) + " ms";
-    if (v >= 1) return v.toFixed(2) + " ms";
-    return (v * 1000).toFixed(0) + " µs";
-  }
-  function fmtAxisMs(v) {
-    if (v === 0) return "0";
-    if (v >= 1000) return +(v / 1000).toPrecision(3) + " s";
-    if (v >= 1) return +v.toPrecision(3) + " ms";
-    return +(v * 1000).toPrecision(3) + " µs";
-  }
+  var fmtMs = CP.fmtMs, fmtAxisMs = CP.fmtAxisMs, pos = CP.pos;
   function fmtRate(v) { return v == null ? "" : (v >= 100 ? v.toFixed(0) : +v.toPrecision(3)) + "/s"; }
   function fmtPct(v) { return v == null ? "" : +v.toPrecision(3) + "%"; }
-  function pos(v) { return v != null && v > 0 ? v : null; }
 
   var charts = [];
   function line(label, color, fmt, extra) {
@@ -149,12 +133,5 @@
 
   try { kneeChart(); } catch (e) { console.error("cloudperf capacity: knee chart: " + (e && e.stack || e)); }
 
-  var pending = null;
-  window.addEventListener("resize", function () {
-    if (pending) cancelAnimationFrame(pending);
-    pending = requestAnimationFrame(function () {
-      charts.forEach(function (c) { c.u.setSize({ width: Math.max(320, c.el.clientWidth), height: c.u.height }); });
-    });
-  });
-  document.body.setAttribute("data-ready", "1");
+  CP.ready(charts);
 })();

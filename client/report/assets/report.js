@@ -10,10 +10,8 @@
   var samples = (C && C.samples) || [];
   var events = (C && C.events) || [];
 
-  var INK = "#6b7280";
-  var GRID = { stroke: "#eef0f3", width: 1 };
-  var TICKS = { stroke: "#e5e7eb", width: 1, size: 4 };
-  var FONT = "12px system-ui, -apple-system, 'Segoe UI', Roboto, 'DejaVu Sans', Arial, sans-serif";
+  var CP = cloudperfCharts; // charts.js, inlined before this script
+  var INK = CP.INK, GRID = CP.GRID, TICKS = CP.TICKS, FONT = CP.FONT;
   var COLORS = {
     p50: "#2563eb", p90: "#7c3aed", p99: "#d97706", max: "#dc2626",
     offered: "#94a3b8", sent: "#2563eb", ok: "#059669", errors: "#dc2626",
@@ -23,20 +21,7 @@
   };
 
   // Formatting.
-  function fmtMs(v) {
-    if (v == null || isNaN(v)) return "";
-    if (v >= 1000) return (v / 1000).toFixed(v >= 10000 ? 1 : 2) + " s";
-    if (v >= 100) return v.toFixed(0) + " ms";
-    if (v >= 10) return v.toFixed(1) + " ms";
-    if (v >= 1) return v.toFixed(2) + " ms";
-    return (v * 1000).toFixed(0) + " µs";
-  }
-  function fmtAxisMs(v) {
-    if (v === 0) return "0";
-    if (v >= 1000) return +(v / 1000).toPrecision(3) + " s";
-    if (v >= 1) return +v.toPrecision(3) + " ms";
-    return +(v * 1000).toPrecision(3) + " µs";
-  }
+  var fmtMs = CP.fmtMs, fmtAxisMs = CP.fmtAxisMs, fmtOneIn = CP.fmtOneIn, pos = CP.pos, empty = CP.empty;
   function fmtClock(s) {
     if (s == null) return "";
     var neg = s < 0;
@@ -68,20 +53,12 @@
       return m === 1 || (tall && (m === 2 || m === 5)) ? v : null;
     });
   }
-  // percentile label for x = 1/(1-p): 10 → 90%, 1000 → 99.9%
-  function fmtOneIn(x) {
-    if (x <= 1.0000001) return "0%";
-    var p = 100 * (1 - 1 / x);
-    var digits = Math.max(0, Math.ceil(Math.log10(x) - 1e-9) - 2);
-    return p.toFixed(digits) + "%";
-  }
   function fmtOneInPrecise(x) {
     if (x <= 1.0000001) return "0%";
     var p = 100 * (1 - 1 / x);
     var digits = Math.max(1, Math.ceil(Math.log10(x) - 1e-9) - 1);
     return p.toFixed(digits) + "%";
   }
-  function pos(v) { return v != null && v > 0 ? v : null; }
 
   // The time axis spans the run and whatever was observed of the cluster.
   var xEnd = 0;
@@ -289,12 +266,6 @@
   }
 
   var charts = [];
-  function empty(el, text) {
-    el.classList.add("empty");
-    var p = document.createElement("p");
-    p.textContent = text;
-    el.appendChild(p);
-  }
   function mount(id, opts, data) {
     var el = document.getElementById(id);
     if (!el) return;
@@ -477,12 +448,5 @@
   run("cluster", clusterChart);
   run("percentile", percentileChart);
 
-  var pending = null;
-  window.addEventListener("resize", function () {
-    if (pending) cancelAnimationFrame(pending);
-    pending = requestAnimationFrame(function () {
-      charts.forEach(function (c) { c.u.setSize({ width: Math.max(320, c.el.clientWidth), height: c.u.height }); });
-    });
-  });
-  document.body.setAttribute("data-ready", "1");
+  CP.ready(charts);
 })();
