@@ -102,9 +102,7 @@ func (c *Cluster) LoadImage(ctx context.Context, img Image) error {
 	if err := writeImage(img, tarPath); err != nil {
 		return err
 	}
-	args := c.ns.enter(filepath.Join(c.opts.BinDir, "ctr"), "--address", c.runtimeSocket(), "--namespace", "k8s.io",
-		"images", "import", tarPath)
-	if err := run(ctx, args...); err != nil {
+	if err := run(ctx, c.ns.enter(c.ctr("images", "import", tarPath)...)...); err != nil {
 		return fmt.Errorf("cluster: import image %s: %w", img.Ref, err)
 	}
 	c.logf("cluster: image %s imported (%s)", img.Ref, c.since())

@@ -177,9 +177,7 @@ func nodesRunning() bool {
 }
 
 // enter prefixes a command so it runs inside the node's namespaces, in dir /.
-func (ns *namespace) enter(args ...string) []string {
-	return append([]string{"nsenter", "--target", strconv.Itoa(ns.pid), "--net", "--mount", "--wd=/", "--"}, args...)
-}
+func (ns *namespace) enter(args ...string) []string { return ns.enterIn("/", args...) }
 
 // enterIn is enter with a working directory.
 func (ns *namespace) enterIn(dir string, args ...string) []string {
