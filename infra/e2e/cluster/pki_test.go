@@ -71,7 +71,7 @@ func TestPKIChainsVerify(t *testing.T) {
 		KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}); err == nil {
 		t.Error("front-proxy client verified against the cluster CA")
 	}
-	// kwok and metrics-server serve TLS with the admin cert on 127.0.0.1.
+	// metrics-server serves TLS with the admin cert on 127.0.0.1.
 	if _, err := p.Admin.Cert.Verify(x509.VerifyOptions{DNSName: "127.0.0.1", Roots: roots,
 		KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}); err != nil {
 		t.Errorf("admin cert as serving cert: %v", err)
