@@ -60,6 +60,29 @@ func binary(t *testing.T, name string) string {
 // buildClient is the real client binary.
 func buildClient(t *testing.T) string { return binary(t, "client") }
 
+// interruptedSummary waits up to 20 s for an interrupted client to exit
+// (killing it and failing with stuck otherwise), checks it exited 130 and
+// returns the JSON summary it printed.
+func interruptedSummary(t *testing.T, cmd *exec.Cmd, done <-chan error, stdout *bytes.Buffer, stderr fmt.Stringer, stuck string) load.Summary {
+	t.Helper()
+	var err error
+	select {
+	case err = <-done:
+	case <-time.After(20 * time.Second):
+		_ = cmd.Process.Kill()
+		t.Fatalf("%s; stderr: %s", stuck, stderr.String())
+	}
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 130 {
+		t.Fatalf("exit: %v, want 130\nstderr: %s", err, stderr.String())
+	}
+	var sum load.Summary
+	if err := json.Unmarshal(stdout.Bytes(), &sum); err != nil {
+		t.Fatalf("summary: %v\n%s", err, stdout.String())
+	}
+	return sum
+}
+
 // A SIGINT mid-run stops sending, lets requests in flight finish, flushes the
 // log and prints the summary of what was measured, then exits 130.
 func TestInterruptFlushesAndSummarises(t *testing.T) {
@@ -79,21 +102,7 @@ func TestInterruptFlushesAndSummarises(t *testing.T) {
 			}
 			done := make(chan error, 1)
 			go func() { done <- cmd.Wait() }()
-			var err error
-			select {
-			case err = <-done:
-			case <-time.After(20 * time.Second):
-				_ = cmd.Process.Kill()
-				t.Fatal("the client did not stop after the signal")
-			}
-			var exit *exec.ExitError
-			if !errors.As(err, &exit) || exit.ExitCode() != 130 {
-				t.Fatalf("exit: %v, want 130\nstderr: %s", err, stderr.String())
-			}
-			var sum load.Summary
-			if err := json.Unmarshal(stdout.Bytes(), &sum); err != nil {
-				t.Fatalf("summary: %v\n%s", err, stdout.String())
-			}
+			sum := interruptedSummary(t, cmd, done, &stdout, &stderr, "the client did not stop after the signal")
 			if !sum.Interrupted || sum.Requests < 100 || sum.Failed != 0 {
 				t.Errorf("summary: interrupted %v, %d requests, %d failed", sum.Interrupted, sum.Requests, sum.Failed)
 			}
@@ -158,21 +167,9 @@ func TestSecondInterruptAborts(t *testing.T) {
 			_ = cmd.Process.Signal(syscall.SIGINT)
 			waitFor("the first interrupt", func() bool { return strings.Contains(stderr.String(), "stopped sending") })
 			_ = cmd.Process.Signal(syscall.SIGINT)
-			var err error
-			select {
-			case err = <-done:
-			case <-time.After(20 * time.Second): // the requests' timeout is a minute
-				_ = cmd.Process.Kill()
-				t.Fatalf("the second interrupt did not abort the requests in flight; stderr: %s", stderr.String())
-			}
-			var exit *exec.ExitError
-			if !errors.As(err, &exit) || exit.ExitCode() != 130 {
-				t.Fatalf("exit: %v, want 130\nstderr: %s", err, stderr.String())
-			}
-			var sum load.Summary
-			if err := json.Unmarshal(stdout.Bytes(), &sum); err != nil {
-				t.Fatalf("summary: %v\n%s", err, stdout.String())
-			}
+			// The requests' timeout is a minute: only the abort ends them in time.
+			sum := interruptedSummary(t, cmd, done, &stdout, stderr,
+				"the second interrupt did not abort the requests in flight")
 			if !sum.Interrupted || sum.Requests < 3 || len(sum.Errors) != 1 || sum.Errors[0].Key != "canceled" || sum.Errors[0].Count != sum.Requests {
 				t.Errorf("summary: interrupted %v, %d requests, errors %v: want every request canceled", sum.Interrupted, sum.Requests, sum.Errors)
 			}
