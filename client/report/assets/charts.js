@@ -41,6 +41,19 @@ var cloudperfCharts = (function () {
     el.appendChild(p);
   };
 
+  // mount draws a uPlot chart into the element id (if the page has it), as
+  // wide as the element, and adds it to charts (for ready's resizing).
+  P.mount = function (charts, id, opts, data) {
+    var el = document.getElementById(id);
+    if (!el) return;
+    opts.width = Math.max(320, el.clientWidth);
+    opts.height = opts.height || 280;
+    opts.legend = opts.legend || { live: true };
+    var u = new uPlot(opts, data, el);
+    el.uplot = u; // for whoever inspects the page
+    charts.push({ u: u, el: el });
+  };
+
   // The charts ({u, el}) follow the window's width; then the page is ready.
   P.ready = function (charts) {
     var pending = null;

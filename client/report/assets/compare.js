@@ -20,14 +20,7 @@
   function fmtRate(v) { return v == null ? "" : (v >= 100 ? v.toFixed(0) : v.toFixed(1)) + "/s"; }
 
   var charts = [];
-  function mount(id, opts, data) {
-    var el = document.getElementById(id);
-    if (!el) return;
-    opts.width = Math.max(320, el.clientWidth);
-    opts.height = opts.height || 280;
-    opts.legend = { live: true };
-    charts.push({ u: new uPlot(opts, data, el), el: el });
-  }
+  function mount(id, opts, data) { CP.mount(charts, id, opts, data); }
   function line(label, color, fmt, extra) {
     var s = { label: label, stroke: color, width: 1.75, spanGaps: false, value: function (u, v) { return fmt(v); }, points: { show: false } };
     for (var k in extra) s[k] = extra[k];

@@ -266,16 +266,7 @@
   }
 
   var charts = [];
-  function mount(id, opts, data) {
-    var el = document.getElementById(id);
-    if (!el) return;
-    opts.width = Math.max(320, el.clientWidth);
-    opts.height = opts.height || 280;
-    opts.legend = opts.legend || { live: true };
-    var u = new uPlot(opts, data, el);
-    el.uplot = u; // for whoever inspects the page
-    charts.push({ u: u, el: el });
-  }
+  function mount(id, opts, data) { CP.mount(charts, id, opts, data); }
   function line(label, color, fmt, extra) {
     var s = { label: label, stroke: color, width: 1.75, value: function (u, v) { return fmt(v); }, points: { show: false } };
     for (var k in extra) s[k] = extra[k];
