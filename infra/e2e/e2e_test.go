@@ -188,25 +188,27 @@ func TestEndToEnd(t *testing.T) {
 	if d := s.AchievedRate/s.TargetRate - 1; d < -0.05 || d > 0.05 {
 		t.Errorf("step 2: achieved %.1f/s for a target of %.1f/s", s.AchievedRate, s.TargetRate)
 	}
-	scaled := scaleFigures(t, s, up1.records)
-	measure("scale-up: load start → first added pod Ready %s; peak replicas %d; %d of %d requests failed %v",
-		scaled.firstAddedReady, scaled.peak, s.Failed, s.Requests, s.Errors)
-	measure("scale-up: p50 %v p99 %v max %v; %d pods answered; last 15 s per pod %s",
-		s.Latency.P50.D(), s.Latency.P99.D(), s.Latency.Max.D(), len(s.Hosts), scaled.spread)
-	if a := s.Autoscaling; a == nil || a.DecisionAfter == nil || a.ReadyAfter == nil {
-		t.Errorf("step 2: the summary's autoscaling analysis saw no scale-up: %+v", a)
-	} else {
-		measure("scale-up (client's analysis): load rose at %v; HPA decided %d replicas %v later, their pods Ready %v later; peak desired %d; %.0f pod-seconds; %d requests failed while pods came and went",
-			a.RiseAt.D(), a.DecidedReplicas, a.DecisionAfter.D(), a.ReadyAfter.D(), a.PeakDesired, a.PodSeconds, a.FailedDuringChanges)
+	// The timing of the scale-up is the client's own analysis of its
+	// timeline (load.AnalyzeAutoscaling); which pods answered, its log.
+	a := s.Autoscaling
+	if a == nil || a.DecisionAfter == nil || a.ReadyAfter == nil {
+		t.Fatalf("step 2: the summary's autoscaling analysis saw no scale-up: %+v", a)
 	}
+	scaled := servedBy(up1.records)
+	measure("scale-up: load rose at %v; the HPA decided %d replicas %v later, their pods Ready %v after the rise; peak %d replicas; %.0f pod-seconds",
+		a.RiseAt.D(), a.DecidedReplicas, a.DecisionAfter.D(), a.ReadyAfter.D(), a.PeakDesired, a.PodSeconds)
+	measure("scale-up: %d of %d requests failed %v (%d while pods came and went); p50 %v p99 %v max %v",
+		s.Failed, s.Requests, s.Errors, a.FailedDuringChanges, s.Latency.P50.D(), s.Latency.P99.D(), s.Latency.Max.D())
+	measure("scale-up: %d pods answered; last 15 s per pod %s", len(s.Hosts), scaled.spread)
 	if s.Failed != 0 {
 		t.Errorf("step 2: %d requests failed during the scale-up: %v", s.Failed, s.Errors)
 	}
-	if scaled.peak <= 3 || scaled.addedServed == 0 {
+	peak := a.PeakDesired
+	if peak <= 3 || scaled.added == 0 {
 		t.Errorf("step 2: the HPA did not scale up from the client's own load, or the added pods got no traffic (peak %d, added pods that answered %d)",
-			scaled.peak, scaled.addedServed)
+			peak, scaled.added)
 	}
-	step(fmt.Sprintf("step 2 ok: %d requests, peak %d replicas, %d added pods answered", s.Requests, scaled.peak, scaled.addedServed))
+	step(fmt.Sprintf("step 2 ok: %d requests, peak %d replicas, %d added pods answered", s.Requests, peak, scaled.added))
 
 	// 3. A second up that changes the Deployment while the HPA holds more
 	// than the 3 replicas the program declares: a real rolling update, no
@@ -254,12 +256,12 @@ func TestEndToEnd(t *testing.T) {
 	ds := down.summary
 	low := lowestReplicas(ds)
 	measure("scale-down: %d → %d replicas in the 120 s at 50/s; %d of %d requests failed %v",
-		scaled.peak, low, ds.Failed, ds.Requests, ds.Errors)
+		peak, low, ds.Failed, ds.Requests, ds.Errors)
 	if ds.Failed != 0 {
 		t.Errorf("step 4: %d requests failed during the scale-down: %v", ds.Failed, ds.Errors)
 	}
-	if low >= scaled.peak {
-		t.Errorf("step 4: the HPA did not scale down (peak %d, lowest during the light load %d)", scaled.peak, low)
+	if low >= peak {
+		t.Errorf("step 4: the HPA did not scale down (peak %d, lowest during the light load %d)", peak, low)
 	}
 
 	// 5. Distributed load: an Indexed Job of two client pods against the
@@ -552,38 +554,21 @@ func runClient(t *testing.T, ctx context.Context, bin, projectDir string, env ma
 	return r
 }
 
-type scaleUp struct {
-	peak            int32         // highest desired replicas the client's timeline saw
-	firstAddedReady time.Duration // from the load's start to the first added pod Ready
-	addedServed     int           // pods beyond the first three that answered requests
-	spread          string        // requests per pod over the last 15 s
+type served struct {
+	added  int    // pods beyond those of the first second that answered requests
+	spread string // requests per pod over the last 15 s
 }
 
-// scaleFigures reads the scale-up from the client's own records: its
-// cluster timeline (replicas, pod-ready events) and the per-request log
-// (which pod answered).
-func scaleFigures(t *testing.T, s load.Summary, recs []load.Record) scaleUp {
-	t.Helper()
-	var f scaleUp
-	c := s.Cluster
-	if c == nil {
-		return f
-	}
-	first := c.Samples[0]
-	f.firstAddedReady = -1
-	for _, smp := range c.Samples {
-		f.peak = max(f.peak, smp.Desired)
-		if f.firstAddedReady < 0 && smp.Ready > first.Ready {
-			f.firstAddedReady = smp.At.D()
-		}
-	}
-	// The first three pods are those that answered in the first second.
+// servedBy reads from the client's per-request log which pods answered.
+func servedBy(recs []load.Record) served {
+	var f served
+	// The pods there from the start are those that answered in the first second.
 	var startUS, endUS int64
 	if len(recs) > 0 {
 		startUS, endUS = recs[0].Intended, recs[len(recs)-1].Intended
 	}
 	initial, last := map[string]bool{}, map[string]int{}
-	served := map[string]bool{}
+	answered := map[string]bool{}
 	for _, r := range recs {
 		if r.Host == "" {
 			continue
@@ -591,14 +576,14 @@ func scaleFigures(t *testing.T, s load.Summary, recs []load.Record) scaleUp {
 		if r.Intended-startUS < 1e6 {
 			initial[r.Host] = true
 		}
-		served[r.Host] = true
+		answered[r.Host] = true
 		if endUS-r.Intended < 15e6 {
 			last[r.Host]++
 		}
 	}
-	for h := range served {
+	for h := range answered {
 		if !initial[h] {
-			f.addedServed++
+			f.added++
 		}
 	}
 	var parts []string
