@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/cloudperf/cloudperf/client/load"
+	"github.com/cloudperf/cloudperf/client/plan"
+	"github.com/cloudperf/cloudperf/client/results"
 )
 
 // Under a 300/s open-loop load, SIGTERM loses nothing: every request the app
@@ -40,13 +42,13 @@ func TestSIGTERMUnderLoad(t *testing.T) {
 			defer hitter.Close()
 			// Long enough to span the drain and the exit however slow the
 			// machine; the run is stopped a second after the app exits.
-			schedule, err := load.NewSchedule([]load.Stage{{Duration: time.Minute, From: 300, To: 300}}, 0)
+			schedule, err := plan.NewSchedule([]plan.Stage{{Duration: time.Minute, From: 300, To: 300}}, 0)
 			if err != nil {
 				t.Fatal(err)
 			}
 			var log bytes.Buffer
 			type outcome struct {
-				sum load.Summary
+				sum results.Summary
 				err error
 			}
 			ran := make(chan outcome, 1)
@@ -54,8 +56,8 @@ func TestSIGTERMUnderLoad(t *testing.T) {
 			defer stop()
 			go func() {
 				sum, err := load.Run(ctx, load.Config{
-					Target: opts.URL, Hitter: hitter, Schedule: schedule, Mode: load.ModeAsync, MaxInFlight: 1500,
-					Log: &log, LogFormat: load.LogJSONL, LogName: "memory",
+					Target: opts.URL, Hitter: hitter, Schedule: schedule, Mode: plan.ModeAsync, MaxInFlight: 1500,
+					Log: &log, LogFormat: results.LogJSONL, LogName: "memory",
 				})
 				ran <- outcome{sum, err}
 			}()
@@ -89,8 +91,8 @@ func TestSIGTERMUnderLoad(t *testing.T) {
 			if o.err != nil {
 				t.Fatal(o.err)
 			}
-			var recs []load.Record
-			if err := load.ReadLog(&log, func(r load.Record) error { recs = append(recs, r); return nil }); err != nil {
+			var recs []results.Record
+			if err := results.ReadLog(&log, func(r results.Record) error { recs = append(recs, r); return nil }); err != nil {
 				t.Fatal(err)
 			}
 			if int64(len(recs)) != o.sum.Requests {

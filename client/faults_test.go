@@ -32,7 +32,7 @@ import (
 	"time"
 
 	"github.com/cloudperf/cloudperf/client/cli"
-	"github.com/cloudperf/cloudperf/client/load"
+	"github.com/cloudperf/cloudperf/client/results"
 )
 
 var engines = []string{"fasthttp", "net/http"}
@@ -50,8 +50,8 @@ type clientProc struct {
 type clientRun struct {
 	code           int
 	stdout, stderr string
-	sum            load.Summary
-	recs           []load.Record
+	sum            results.Summary
+	recs           []results.Record
 }
 
 func startClient(t *testing.T, args ...string) *clientProc {
@@ -97,15 +97,15 @@ func runClient(t *testing.T, args ...string) *clientRun {
 	return startClient(t, args...).wait(t)
 }
 
-func readLogFile(t *testing.T, path string) []load.Record {
+func readLogFile(t *testing.T, path string) []results.Record {
 	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	var recs []load.Record
-	if err := load.ReadLog(f, func(r load.Record) error { recs = append(recs, r); return nil }); err != nil {
+	var recs []results.Record
+	if err := results.ReadLog(f, func(r results.Record) error { recs = append(recs, r); return nil }); err != nil {
 		t.Fatalf("the log does not read back: %v", err)
 	}
 	return recs

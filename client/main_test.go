@@ -17,7 +17,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cloudperf/cloudperf/client/load"
+	"github.com/cloudperf/cloudperf/client/results"
 )
 
 var (
@@ -63,7 +63,7 @@ func buildClient(t *testing.T) string { return binary(t, "client") }
 // interruptedSummary waits up to 20 s for an interrupted client to exit
 // (killing it and failing with stuck otherwise), checks it exited 130 and
 // returns the JSON summary it printed.
-func interruptedSummary(t *testing.T, cmd *exec.Cmd, done <-chan error, stdout *bytes.Buffer, stderr fmt.Stringer, stuck string) load.Summary {
+func interruptedSummary(t *testing.T, cmd *exec.Cmd, done <-chan error, stdout *bytes.Buffer, stderr fmt.Stringer, stuck string) results.Summary {
 	t.Helper()
 	var err error
 	select {
@@ -76,7 +76,7 @@ func interruptedSummary(t *testing.T, cmd *exec.Cmd, done <-chan error, stdout *
 	if !errors.As(err, &exit) || exit.ExitCode() != 130 {
 		t.Fatalf("exit: %v, want 130\nstderr: %s", err, stderr.String())
 	}
-	var sum load.Summary
+	var sum results.Summary
 	if err := json.Unmarshal(stdout.Bytes(), &sum); err != nil {
 		t.Fatalf("summary: %v\n%s", err, stdout.String())
 	}
@@ -112,7 +112,7 @@ func TestInterruptFlushesAndSummarises(t *testing.T) {
 			}
 			defer f.Close()
 			var n int64
-			if err := load.ReadLog(f, func(load.Record) error { n++; return nil }); err != nil {
+			if err := results.ReadLog(f, func(results.Record) error { n++; return nil }); err != nil {
 				t.Fatalf("log does not parse after the interrupt: %v", err)
 			}
 			if n != sum.Requests {

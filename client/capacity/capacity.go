@@ -15,7 +15,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/cloudperf/cloudperf/client/load"
+	"github.com/cloudperf/cloudperf/client/results"
 )
 
 // Settings of a search.
@@ -35,7 +35,7 @@ type Settings struct {
 	// not move the bracket.
 	Repeats int
 	// Thresholds must all hold for a step's rate to be held.
-	Thresholds []load.Threshold
+	Thresholds []results.Threshold
 }
 
 // Defaults of the client's capacity command.
@@ -86,40 +86,40 @@ type Step struct {
 	StoppedEarly bool    `json:"stopped_early,omitempty"`
 	// Repeated: the step was run again at the same rate, and this verdict
 	// did not count (the repeat's did).
-	Repeated bool        `json:"repeated,omitempty"`
-	Start    load.Millis `json:"start_ms"` // on the search's clock
-	Elapsed  load.Millis `json:"elapsed_ms"`
+	Repeated bool           `json:"repeated,omitempty"`
+	Start    results.Millis `json:"start_ms"` // on the search's clock
+	Elapsed  results.Millis `json:"elapsed_ms"`
 
-	Requests     int64       `json:"requests"`
-	OK           int64       `json:"ok"`
-	ErrorRate    float64     `json:"error_rate"` // percent
-	AchievedRate float64     `json:"achieved_rate"`
-	Throughput   float64     `json:"throughput"`
-	P50          load.Millis `json:"p50_ms"`
-	P90          load.Millis `json:"p90_ms"`
-	P99          load.Millis `json:"p99_ms"`
-	LagP99       load.Millis `json:"lag_p99_ms"`
-	Capped       int64       `json:"capped"`
+	Requests     int64          `json:"requests"`
+	OK           int64          `json:"ok"`
+	ErrorRate    float64        `json:"error_rate"` // percent
+	AchievedRate float64        `json:"achieved_rate"`
+	Throughput   float64        `json:"throughput"`
+	P50          results.Millis `json:"p50_ms"`
+	P90          results.Millis `json:"p90_ms"`
+	P99          results.Millis `json:"p99_ms"`
+	LagP99       results.Millis `json:"lag_p99_ms"`
+	Capped       int64          `json:"capped"`
 	// Replicas are the target's ready replicas at the step's end, when a
 	// cluster is observed.
-	Replicas   *int32                 `json:"replicas,omitempty"`
-	Thresholds []load.ThresholdResult `json:"thresholds"`
+	Replicas   *int32                    `json:"replicas,omitempty"`
+	Thresholds []results.ThresholdResult `json:"thresholds"`
 }
 
 // Result is a whole search.
 type Result struct {
-	Target     string      `json:"target"`
-	Start      time.Time   `json:"start"`
-	Elapsed    load.Millis `json:"elapsed_ms"`
-	Thresholds []string    `json:"thresholds"`
+	Target     string         `json:"target"`
+	Start      time.Time      `json:"start"`
+	Elapsed    results.Millis `json:"elapsed_ms"`
+	Thresholds []string       `json:"thresholds"`
 	Settings   struct {
-		StartRate float64     `json:"start_rate"`
-		MaxRate   float64     `json:"max_rate"`
-		Growth    float64     `json:"growth"`
-		Precision float64     `json:"precision_pct"`
-		Step      load.Millis `json:"step_ms"`
-		Warmup    load.Millis `json:"warmup_ms"`
-		Pause     load.Millis `json:"pause_ms"`
+		StartRate float64        `json:"start_rate"`
+		MaxRate   float64        `json:"max_rate"`
+		Growth    float64        `json:"growth"`
+		Precision float64        `json:"precision_pct"`
+		Step      results.Millis `json:"step_ms"`
+		Warmup    results.Millis `json:"warmup_ms"`
+		Pause     results.Millis `json:"pause_ms"`
 	} `json:"settings"`
 
 	Outcome string `json:"outcome"`
@@ -135,15 +135,15 @@ type Result struct {
 	Replicas *int32   `json:"replicas,omitempty"`
 	PerPod   *float64 `json:"capacity_per_pod,omitempty"`
 
-	Steps   []Step                `json:"steps"`
-	Cluster *load.ClusterTimeline `json:"cluster,omitempty"`
-	Notes   []string              `json:"notes,omitempty"`
+	Steps   []Step                   `json:"steps"`
+	Cluster *results.ClusterTimeline `json:"cluster,omitempty"`
+	Notes   []string                 `json:"notes,omitempty"`
 }
 
 // Runner loads the target at rate for one step (its warm-up included) and
 // returns what the step measured; stoppedEarly says it was cut short for
 // failing badly. An error ends the search.
-type Runner func(ctx context.Context, n int, phase string, rate float64) (s load.Summary, stoppedEarly bool, err error)
+type Runner func(ctx context.Context, n int, phase string, rate float64) (s results.Summary, stoppedEarly bool, err error)
 
 // Replicas reads the target's ready replicas now, when a cluster is observed.
 type Replicas func() (int32, bool)
@@ -200,7 +200,7 @@ func Search(ctx context.Context, target string, set Settings, run Runner, replic
 	}
 	r.Settings.StartRate, r.Settings.MaxRate, r.Settings.Growth = set.StartRate, set.MaxRate, set.Growth
 	r.Settings.Precision = 100 * set.Precision
-	r.Settings.Step, r.Settings.Warmup, r.Settings.Pause = load.Millis(set.Step), load.Millis(set.Warmup), load.Millis(set.Pause)
+	r.Settings.Step, r.Settings.Warmup, r.Settings.Pause = results.Millis(set.Step), results.Millis(set.Warmup), results.Millis(set.Pause)
 
 	held, broken := -1, -1 // indexes into r.Steps of the highest held and lowest broken steps
 	step := func(phase string, rate float64) (Step, error) {
@@ -225,7 +225,7 @@ func Search(ctx context.Context, target string, set Settings, run Runner, replic
 			}
 			st := Judge(rate, s, set.Thresholds, stopped)
 			st.N, st.Phase = n, phase
-			st.Start, st.Elapsed = load.Millis(began), load.Millis(time.Since(start)-began)
+			st.Start, st.Elapsed = results.Millis(began), results.Millis(time.Since(start)-began)
 			if replicas != nil {
 				if v, ok := replicas(); ok {
 					st.Replicas = &v
@@ -255,7 +255,7 @@ func Search(ctx context.Context, target string, set Settings, run Runner, replic
 			outcome, err = Interrupted, nil
 		}
 		r.Outcome = outcome
-		r.Elapsed = load.Millis(time.Since(start))
+		r.Elapsed = results.Millis(time.Since(start))
 		if held >= 0 {
 			h := r.Steps[held]
 			r.Capacity = h.Rate
@@ -341,11 +341,11 @@ func Search(ctx context.Context, target string, set Settings, run Runner, replic
 // time, from the actual send, and nothing waited at the cap) make the step
 // the generator's too. A generator that sent late but whose lateness the
 // thresholds absorbed did send the rate: held.
-func Judge(rate float64, s load.Summary, thresholds []load.Threshold, stoppedEarly bool) Step {
+func Judge(rate float64, s results.Summary, thresholds []results.Threshold, stoppedEarly bool) Step {
 	st := Step{
 		Rate: rate, Requests: s.Requests, OK: s.OK, AchievedRate: s.AchievedRate, Throughput: s.Throughput,
 		P50: s.Latency.P50, P90: s.Latency.P90, P99: s.Latency.P99, LagP99: s.Lag.P99, Capped: s.Capped,
-		StoppedEarly: stoppedEarly, Thresholds: []load.ThresholdResult{},
+		StoppedEarly: stoppedEarly, Thresholds: []results.ThresholdResult{},
 	}
 	if s.Requests > 0 {
 		st.ErrorRate = 100 * float64(s.Failed) / float64(s.Requests)
@@ -379,7 +379,7 @@ func Judge(rate float64, s load.Summary, thresholds []load.Threshold, stoppedEar
 	case len(broken) > 0 && s.Capped == 0 && lateOnly(s, thresholds):
 		st.Verdict = GeneratorBehind
 		st.Why = fmt.Sprintf("the generator's lateness broke %s: dispatch lag p99 %s, and on service time (from the actual send) it holds",
-			joinBroken(broken), load.FormatDuration(s.Lag.P99.D()))
+			joinBroken(broken), results.FormatDuration(s.Lag.P99.D()))
 	case len(broken) > 0:
 		st.Verdict, st.Why = Broken, joinBroken(broken)
 	default:
@@ -410,7 +410,7 @@ func doubtful(st Step) bool {
 // lateOnly reports whether every threshold the step broke is on corrected
 // latency and holds on service time: the target answered in time, the
 // generator sent late.
-func lateOnly(s load.Summary, thresholds []load.Threshold) bool {
+func lateOnly(s results.Summary, thresholds []results.Threshold) bool {
 	for _, t := range thresholds {
 		if t.Check(s).OK {
 			continue
@@ -440,7 +440,7 @@ func joinBroken(b []string) string {
 // BadlyFailing reports whether a step failing this badly should stop at
 // once: more than half the requests so far failed, or the corrected p99 so
 // far is over ten times the loosest latency threshold (and over a second).
-func BadlyFailing(p load.Progress, thresholds []load.Threshold) bool {
+func BadlyFailing(p results.Progress, thresholds []results.Threshold) bool {
 	if p.Sent >= 20 && 2*p.Errors > p.Sent {
 		return true
 	}
@@ -452,7 +452,7 @@ func BadlyFailing(p load.Progress, thresholds []load.Threshold) bool {
 
 // badLatencyLimit is 10× the loosest corrected-latency threshold, at least
 // a second; 0 without one.
-func badLatencyLimit(thresholds []load.Threshold) time.Duration {
+func badLatencyLimit(thresholds []results.Threshold) time.Duration {
 	var loosest float64
 	for _, t := range thresholds {
 		switch t.Metric {

@@ -9,14 +9,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cloudperf/cloudperf/client/load"
+	"github.com/cloudperf/cloudperf/client/results"
 )
 
-func threshold(t *testing.T, exprs ...string) []load.Threshold {
+func threshold(t *testing.T, exprs ...string) []results.Threshold {
 	t.Helper()
-	var out []load.Threshold
+	var out []results.Threshold
 	for _, e := range exprs {
-		th, err := load.ParseThreshold(e)
+		th, err := results.ParseThreshold(e)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -37,13 +37,13 @@ type service struct {
 	rates    []float64
 }
 
-func (f *service) run(_ context.Context, _ int, _ string, rate float64) (load.Summary, bool, error) {
+func (f *service) run(_ context.Context, _ int, _ string, rate float64) (results.Summary, bool, error) {
 	f.rates = append(f.rates, rate)
-	s := load.Summary{Requests: 1000, OK: 1000, AchievedRate: rate, Throughput: rate}
-	s.Latency.P50, s.Latency.P99 = load.Millis(5*time.Millisecond), load.Millis(10*time.Millisecond)
-	s.Lag.P99 = load.Millis(200 * time.Microsecond)
+	s := results.Summary{Requests: 1000, OK: 1000, AchievedRate: rate, Throughput: rate}
+	s.Latency.P50, s.Latency.P99 = results.Millis(5*time.Millisecond), results.Millis(10*time.Millisecond)
+	s.Lag.P99 = results.Millis(200 * time.Microsecond)
 	if rate > f.capacity {
-		s.Latency.P99 = load.Millis(500 * time.Millisecond)
+		s.Latency.P99 = results.Millis(500 * time.Millisecond)
 		if f.capped {
 			s.Capped, s.AchievedRate = 300, f.capacity
 		}
@@ -51,12 +51,12 @@ func (f *service) run(_ context.Context, _ int, _ string, rate float64) (load.Su
 	s.ServiceTime = s.Latency
 	if f.late > 0 && rate > f.late {
 		// The generator sends late: corrected latency suffers, service time not.
-		s.Latency.P99 = load.Millis(500 * time.Millisecond)
-		s.ServiceTime.P99, s.Lag.P99 = load.Millis(10*time.Millisecond), load.Millis(40*time.Millisecond)
+		s.Latency.P99 = results.Millis(500 * time.Millisecond)
+		s.ServiceTime.P99, s.Lag.P99 = results.Millis(10*time.Millisecond), results.Millis(40*time.Millisecond)
 	}
 	if f.flaky[len(f.rates)] { // the generator stalled, the target saw bursts
-		s.Latency.P99, s.ServiceTime.P99 = load.Millis(300*time.Millisecond), load.Millis(300*time.Millisecond)
-		s.Lag.P99 = load.Millis(120 * time.Millisecond)
+		s.Latency.P99, s.ServiceTime.P99 = results.Millis(300*time.Millisecond), results.Millis(300*time.Millisecond)
+		s.Lag.P99 = results.Millis(120 * time.Millisecond)
 	}
 	if f.sendCap > 0 && rate > f.sendCap {
 		s.AchievedRate = f.sendCap
@@ -158,7 +158,7 @@ func TestSearchPerPodAndInterrupt(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	n := 0
-	run := func(ctx context.Context, i int, phase string, rate float64) (load.Summary, bool, error) {
+	run := func(ctx context.Context, i int, phase string, rate float64) (results.Summary, bool, error) {
 		if n++; n == 3 {
 			cancel()
 		}
@@ -173,8 +173,8 @@ func TestSearchPerPodAndInterrupt(t *testing.T) {
 	}
 
 	boom := errors.New("log full")
-	_, err = Search(context.Background(), "http://svc/", settings(t), func(context.Context, int, string, float64) (load.Summary, bool, error) {
-		return load.Summary{}, false, boom
+	_, err = Search(context.Background(), "http://svc/", settings(t), func(context.Context, int, string, float64) (results.Summary, bool, error) {
+		return results.Summary{}, false, boom
 	}, nil)
 	if !errors.Is(err, boom) {
 		t.Errorf("a runner's error: %v", err)
@@ -183,36 +183,36 @@ func TestSearchPerPodAndInterrupt(t *testing.T) {
 
 func TestJudge(t *testing.T) {
 	ths := threshold(t, "p99<=100ms", "error_rate<=1%")
-	good := func() load.Summary {
-		s := load.Summary{Requests: 1000, OK: 1000, AchievedRate: 200}
-		s.Latency.P99 = load.Millis(20 * time.Millisecond)
+	good := func() results.Summary {
+		s := results.Summary{Requests: 1000, OK: 1000, AchievedRate: 200}
+		s.Latency.P99 = results.Millis(20 * time.Millisecond)
 		s.ServiceTime = s.Latency
-		s.Lag.P99 = load.Millis(time.Millisecond)
+		s.Lag.P99 = results.Millis(time.Millisecond)
 		return s
 	}
 	tests := []struct {
 		name    string
-		change  func(*load.Summary)
+		change  func(*results.Summary)
 		stopped bool
 		verdict string
 		why     string
 	}{
-		{"held", func(*load.Summary) {}, false, Held, ""},
-		{"slow", func(s *load.Summary) {
-			s.Latency.P99, s.ServiceTime.P99 = load.Millis(150*time.Millisecond), load.Millis(149*time.Millisecond)
+		{"held", func(*results.Summary) {}, false, Held, ""},
+		{"slow", func(s *results.Summary) {
+			s.Latency.P99, s.ServiceTime.P99 = results.Millis(150*time.Millisecond), results.Millis(149*time.Millisecond)
 		}, false, Broken, "p99<=100ms (actual 150.000ms)"},
-		{"slow only because sent late", func(s *load.Summary) {
-			s.Latency.P99, s.Lag.P99 = load.Millis(150*time.Millisecond), load.Millis(45*time.Millisecond)
+		{"slow only because sent late", func(s *results.Summary) {
+			s.Latency.P99, s.Lag.P99 = results.Millis(150*time.Millisecond), results.Millis(45*time.Millisecond)
 		}, false, GeneratorBehind, "the generator's lateness broke p99<=100ms"},
-		{"errors", func(s *load.Summary) { s.OK, s.Failed = 950, 50 }, false, Broken, "error_rate<=1% (actual 5.000%)"},
-		{"stopped early", func(*load.Summary) {}, true, Broken, "failed badly"},
-		{"nothing succeeded", func(s *load.Summary) { s.OK, s.Failed = 0, 1000 }, false, Broken, "no request succeeded"},
-		{"the generator sent late, within the thresholds", func(s *load.Summary) { s.Lag.P99 = load.Millis(80 * time.Millisecond) }, false, Held, ""},
-		{"the generator sent short", func(s *load.Summary) { s.AchievedRate = 180 }, false, GeneratorBehind, "sent 180.0/s of 200.0/s"},
-		{"late because the target held requests at the cap", func(s *load.Summary) {
-			s.Lag.P99, s.Capped, s.AchievedRate = load.Millis(80*time.Millisecond), 40, 199
+		{"errors", func(s *results.Summary) { s.OK, s.Failed = 950, 50 }, false, Broken, "error_rate<=1% (actual 5.000%)"},
+		{"stopped early", func(*results.Summary) {}, true, Broken, "failed badly"},
+		{"nothing succeeded", func(s *results.Summary) { s.OK, s.Failed = 0, 1000 }, false, Broken, "no request succeeded"},
+		{"the generator sent late, within the thresholds", func(s *results.Summary) { s.Lag.P99 = results.Millis(80 * time.Millisecond) }, false, Held, ""},
+		{"the generator sent short", func(s *results.Summary) { s.AchievedRate = 180 }, false, GeneratorBehind, "sent 180.0/s of 200.0/s"},
+		{"late because the target held requests at the cap", func(s *results.Summary) {
+			s.Lag.P99, s.Capped, s.AchievedRate = results.Millis(80*time.Millisecond), 40, 199
 		}, false, Held, ""},
-		{"short because the target held requests at the cap", func(s *load.Summary) { s.AchievedRate, s.Capped = 150, 400 }, false, Broken, "in-flight cap 400 times"},
+		{"short because the target held requests at the cap", func(s *results.Summary) { s.AchievedRate, s.Capped = 150, 400 }, false, Broken, "in-flight cap 400 times"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -232,19 +232,19 @@ func TestJudge(t *testing.T) {
 func TestBadlyFailing(t *testing.T) {
 	ths := threshold(t, "p99<=250ms")
 	for _, tc := range []struct {
-		p    load.Progress
+		p    results.Progress
 		want bool
 	}{
-		{load.Progress{Sent: 100, Errors: 10, P99: 300 * time.Millisecond}, false},
-		{load.Progress{Sent: 100, Errors: 60}, true},
-		{load.Progress{Sent: 10, Errors: 10}, false}, // too few to tell
-		{load.Progress{Sent: 100, P99: 2600 * time.Millisecond}, true},
+		{results.Progress{Sent: 100, Errors: 10, P99: 300 * time.Millisecond}, false},
+		{results.Progress{Sent: 100, Errors: 60}, true},
+		{results.Progress{Sent: 10, Errors: 10}, false}, // too few to tell
+		{results.Progress{Sent: 100, P99: 2600 * time.Millisecond}, true},
 	} {
 		if got := BadlyFailing(tc.p, ths); got != tc.want {
 			t.Errorf("%+v: %v, want %v", tc.p, got, tc.want)
 		}
 	}
-	if BadlyFailing(load.Progress{Sent: 100, P99: time.Hour}, threshold(t, "error_rate<1%")) {
+	if BadlyFailing(results.Progress{Sent: 100, P99: time.Hour}, threshold(t, "error_rate<1%")) {
 		t.Error("no latency threshold: latency alone is never bad")
 	}
 }

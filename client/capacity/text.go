@@ -7,7 +7,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/cloudperf/cloudperf/client/load"
+	"github.com/cloudperf/cloudperf/client/results"
 )
 
 // Headline is the result in one line: the capacity found and its bracket.
@@ -52,8 +52,8 @@ func WriteText(w io.Writer, r Result) error {
 		fmt.Fprintf(&b, "Per pod    %s (%d ready replicas at that step)\n", rate(*r.PerPod), *r.Replicas)
 	}
 	fmt.Fprintf(&b, "Steps      %d in %s: %s measured after a %s warm-up at each rate, %s pauses\n", len(r.Steps),
-		load.FormatDuration(r.Elapsed.D()), load.FormatDuration(r.Settings.Step.D()), load.FormatDuration(r.Settings.Warmup.D()),
-		load.FormatDuration(r.Settings.Pause.D()))
+		results.FormatDuration(r.Elapsed.D()), results.FormatDuration(r.Settings.Step.D()), results.FormatDuration(r.Settings.Warmup.D()),
+		results.FormatDuration(r.Settings.Pause.D()))
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
 	cluster := false
 	for _, s := range r.Steps {
@@ -66,8 +66,8 @@ func WriteText(w io.Writer, r Result) error {
 	fmt.Fprintln(tw, head+"  verdict")
 	for _, s := range r.Steps {
 		line := fmt.Sprintf("%d\t%s\t%s\t%s\t%s\t%s\t%s\t%.2f%%\t%s\t", s.N, s.Phase, rate(s.Rate), rate(s.AchievedRate),
-			load.FormatDuration(s.P50.D()), load.FormatDuration(s.P90.D()), load.FormatDuration(s.P99.D()), s.ErrorRate,
-			load.FormatDuration(s.LagP99.D()))
+			results.FormatDuration(s.P50.D()), results.FormatDuration(s.P90.D()), results.FormatDuration(s.P99.D()), s.ErrorRate,
+			results.FormatDuration(s.LagP99.D()))
 		if cluster {
 			if s.Replicas != nil {
 				line += strconv.Itoa(int(*s.Replicas)) + "\t"

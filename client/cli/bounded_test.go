@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cloudperf/cloudperf/client/load"
+	"github.com/cloudperf/cloudperf/client/results"
 )
 
 // slowServer answers every request after delay.
@@ -56,14 +56,14 @@ func TestDurationBoundsTheRun(t *testing.T) {
 			if took > 5*time.Second {
 				t.Errorf("a 1 s run took %v", took)
 			}
-			var s load.Summary
+			var s results.Summary
 			if err := json.Unmarshal([]byte(stdout), &s); err != nil {
 				t.Fatal(err)
 			}
 			if s.Requests != int64(tc.due) || s.Dropped < int64(tc.due)/2 || s.Failed != s.Dropped || s.OK != s.Requests-s.Dropped {
 				t.Errorf("requests %d, ok %d, dropped %d, failed %d: want the %d due, most dropped", s.Requests, s.OK, s.Dropped, s.Failed, tc.due)
 			}
-			if len(s.Errors) != 1 || s.Errors[0] != (load.Count{Key: "dropped", Count: s.Dropped}) {
+			if len(s.Errors) != 1 || s.Errors[0] != (results.Count{Key: "dropped", Count: s.Dropped}) {
 				t.Errorf("errors %v", s.Errors)
 			}
 			recs := readLog(t, out)

@@ -16,7 +16,9 @@ import (
 	"github.com/cloudperf/cloudperf/client/capacity"
 	"github.com/cloudperf/cloudperf/client/kube"
 	"github.com/cloudperf/cloudperf/client/load"
+	"github.com/cloudperf/cloudperf/client/plan"
 	"github.com/cloudperf/cloudperf/client/report"
+	"github.com/cloudperf/cloudperf/client/results"
 )
 
 const capacityUsageHead = `client capacity: what rate can this service take within my SLO? Short steps
@@ -70,11 +72,11 @@ func capacityFlags(set *capacity.Settings, precisionPct *float64) func(*flag.Fla
 	return func(fs *flag.FlagSet) {
 		set.StartRate, set.MaxRate = capacity.DefaultStartRate, capacity.DefaultMaxRate
 		fs.Var(&funcValue{show: "50", set: func(v string) (err error) {
-			set.StartRate, err = load.ParseRate(v)
+			set.StartRate, err = plan.ParseRate(v)
 			return err
 		}}, "start-rate", "the first step's rate, per second")
 		fs.Var(&funcValue{show: "5000", set: func(v string) (err error) {
-			set.MaxRate, err = load.ParseRate(v)
+			set.MaxRate, err = plan.ParseRate(v)
 			return err
 		}}, "max-rate", "no step goes above this rate, per second")
 		fs.DurationVar(&set.Step, "step", capacity.DefaultStep, "how long each step measures, after its warm-up (--warmup, default 2s for capacity)")
@@ -112,7 +114,7 @@ func parseCapacityArgs(args []string, stdout io.Writer) (*options, capacity.Sett
 			return nil, set, usagef("capacity: --%s is not used: %s", name, why)
 		}
 	}
-	if o.mode == load.ModeSync {
+	if o.mode == plan.ModeSync {
 		return nil, set, usagef("capacity: --mode sync sends one request at a time: a capacity search needs the open loop (async)")
 	}
 	set.Warmup = capacity.DefaultWarmup
@@ -216,16 +218,16 @@ func capacityMain(args []string, stdout, stderr io.Writer) int {
 		line = &progressLine{w: stderr}
 	}
 
-	var last load.Summary
-	run := func(ctx context.Context, n int, phase string, rate float64) (load.Summary, bool, error) {
-		var stages []load.Stage
+	var last results.Summary
+	run := func(ctx context.Context, n int, phase string, rate float64) (results.Summary, bool, error) {
+		var stages []plan.Stage
 		if set.Warmup > 0 {
-			stages = append(stages, load.Stage{Duration: set.Warmup, From: rate, To: rate, Warmup: true})
+			stages = append(stages, plan.Stage{Duration: set.Warmup, From: rate, To: rate, Warmup: true})
 		}
-		stages = append(stages, load.Stage{Duration: set.Step, From: rate, To: rate})
-		sched, err := load.NewSchedule(stages, 0)
+		stages = append(stages, plan.Stage{Duration: set.Step, From: rate, To: rate})
+		sched, err := plan.NewSchedule(stages, 0)
 		if err != nil {
-			return load.Summary{}, false, err
+			return results.Summary{}, false, err
 		}
 		tick := o.tick
 		if !o.tickSet {
@@ -235,17 +237,17 @@ func capacityMain(args []string, stdout, stderr io.Writer) int {
 		defer stop()
 		stopped := false
 		cfg := load.Config{
-			Target: target.url, Hitter: hitter, Schedule: sched, Mode: load.ModeAsync, MaxInFlight: o.maxInFlight,
+			Target: target.url, Hitter: hitter, Schedule: sched, Mode: plan.ModeAsync, MaxInFlight: o.maxInFlight,
 			Tick: tick, Abort: abort,
-			Progress: func(p load.Progress) {
+			Progress: func(p results.Progress) {
 				if !stopped && capacity.BadlyFailing(p, set.Thresholds) {
 					stopped = true
 					stop()
 				}
 				if line != nil {
 					fmt.Fprintf(stderr, "\r\033[K  step %d (%s) at %s/s  %s/%s  p99 %s  errors %d", n, phase,
-						fmt.Sprint(rate), load.FormatDuration(p.Elapsed.Truncate(1e8)), load.FormatDuration(p.Planned),
-						load.FormatDuration(p.P99), p.Errors)
+						fmt.Sprint(rate), results.FormatDuration(p.Elapsed.Truncate(1e8)), results.FormatDuration(p.Planned),
+						results.FormatDuration(p.P99), p.Errors)
 				}
 			},
 		}

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/cloudperf/cloudperf/client/load"
+	"github.com/cloudperf/cloudperf/client/results"
 )
 
 func runMain(t *testing.T, args ...string) (code int, stdout, stderr string) {
@@ -19,15 +19,15 @@ func runMain(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	return code, out.String(), errOut.String()
 }
 
-func readLog(t *testing.T, path string) []load.Record {
+func readLog(t *testing.T, path string) []results.Record {
 	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	var recs []load.Record
-	if err := load.ReadLog(f, func(r load.Record) error { recs = append(recs, r); return nil }); err != nil {
+	var recs []results.Record
+	if err := results.ReadLog(f, func(r results.Record) error { recs = append(recs, r); return nil }); err != nil {
 		t.Fatalf("log %s does not parse: %v", path, err)
 	}
 	return recs
@@ -137,7 +137,7 @@ func TestRequestLimitAndJSON(t *testing.T) {
 	if code != ExitOK {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	var s load.Summary
+	var s results.Summary
 	if err := json.Unmarshal([]byte(stdout), &s); err != nil {
 		t.Fatalf("--format json is not JSON: %v\n%s", err, stdout)
 	}
@@ -227,7 +227,7 @@ func TestWarmupIsLoggedNotCounted(t *testing.T) {
 	if code != ExitOK {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	var s load.Summary
+	var s results.Summary
 	if err := json.Unmarshal([]byte(stdout), &s); err != nil {
 		t.Fatal(err)
 	}

@@ -10,8 +10,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/cloudperf/cloudperf/client/load"
 	"github.com/cloudperf/cloudperf/client/report"
+	"github.com/cloudperf/cloudperf/client/results"
 )
 
 const compareUsageHead = `client compare: did a change make it slower? Two runs side by side — each
@@ -63,8 +63,8 @@ func newCompareFlagSet(o *compareOptions) *flag.FlagSet {
 	fs.StringVar(&o.format, "format", "text", "comparison format on stdout: text or json")
 	fs.StringVar(&o.report, "report", "", "write a self-contained HTML report overlaying the two runs to `FILE.html`")
 	fs.BoolVar(&o.force, "force", false, "overwrite an existing --report file")
-	fs.Float64Var(&o.tolerance, "tolerance", load.DefaultTolerance, "a latency or the throughput regresses when worse by more than this `percent` of the base (and beyond noise)")
-	fs.Float64Var(&o.errorTolerance, "error-tolerance", load.DefaultErrorTolerance, "the error rate regresses when it rises by more than this many percentage `points` (and beyond noise)")
+	fs.Float64Var(&o.tolerance, "tolerance", results.DefaultTolerance, "a latency or the throughput regresses when worse by more than this `percent` of the base (and beyond noise)")
+	fs.Float64Var(&o.errorTolerance, "error-tolerance", results.DefaultErrorTolerance, "the error rate regresses when it rises by more than this many percentage `points` (and beyond noise)")
 	return fs
 }
 
@@ -109,14 +109,14 @@ func compareMain(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(ExitUsage, "%v (see client compare --help)", err)
 	}
-	var runs [2]load.Summary
+	var runs [2]results.Summary
 	for i, in := range o.inputs {
 		if runs[i], err = readRun(in, os.Stdin); err != nil {
 			return fail(ExitUsage, "compare: %v", err)
 		}
 	}
-	c, err := load.Compare(runs[0], runs[1], inputName(o.inputs[0]), inputName(o.inputs[1]),
-		load.CompareOptions{Tolerance: o.tolerance, ErrorTolerance: o.errorTolerance})
+	c, err := results.Compare(runs[0], runs[1], inputName(o.inputs[0]), inputName(o.inputs[1]),
+		results.CompareOptions{Tolerance: o.tolerance, ErrorTolerance: o.errorTolerance})
 	if err != nil {
 		return fail(ExitUsage, "compare: %v", err)
 	}
@@ -130,7 +130,7 @@ func compareMain(args []string, stdout, stderr io.Writer) int {
 	if o.format == "json" {
 		err = writeJSON(stdout, c)
 	} else {
-		err = load.WriteCompareText(stdout, c)
+		err = results.WriteCompareText(stdout, c)
 	}
 	if err != nil {
 		dropReport(reportFile, o.report)
@@ -160,7 +160,7 @@ func inputName(in string) string {
 	return in
 }
 
-func changeText(r load.CompareRow) string {
+func changeText(r results.CompareRow) string {
 	if r.Unit == "%" {
 		return fmt.Sprintf("%+.2f points", r.Change)
 	}
@@ -171,10 +171,10 @@ func changeText(r load.CompareRow) string {
 }
 
 // readRun reads one side of a comparison: a summary, or several merged.
-func readRun(in string, stdin io.Reader) (load.Summary, error) {
+func readRun(in string, stdin io.Reader) (results.Summary, error) {
 	found, err := readSummaries([]string{in}, stdin)
 	if err != nil {
-		return load.Summary{}, err
+		return results.Summary{}, err
 	}
 	if len(found) == 1 {
 		return found[0].summary, nil
@@ -184,7 +184,7 @@ func readRun(in string, stdin io.Reader) (load.Summary, error) {
 		if where == "" {
 			where = inputName(in)
 		}
-		return load.Summary{}, fmt.Errorf("%s: merging its %d summaries: %v", where, len(found), err)
+		return results.Summary{}, fmt.Errorf("%s: merging its %d summaries: %v", where, len(found), err)
 	}
 	return merged, nil
 }

@@ -11,34 +11,35 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cloudperf/cloudperf/client/load"
+	"github.com/cloudperf/cloudperf/client/plan"
+	"github.com/cloudperf/cloudperf/client/results"
 )
 
 // steadyRun is 30 s at 50/s with log-normal latencies around median, as
 // client --format json prints it.
-func steadyRun(t *testing.T, seed uint64, median time.Duration, host string) load.Summary {
+func steadyRun(t *testing.T, seed uint64, median time.Duration, host string) results.Summary {
 	t.Helper()
 	rng := rand.New(rand.NewPCG(seed, 3))
-	sched, err := load.NewSchedule([]load.Stage{{Duration: 30 * time.Second, From: 50, To: 50}}, 0)
+	sched, err := plan.NewSchedule([]plan.Stage{{Duration: 30 * time.Second, From: 50, To: 50}}, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var rs []load.Result
+	var rs []results.Result
 	for seq := int64(0); ; seq++ {
 		at, stage, ok := sched.At(seq)
 		if !ok {
 			break
 		}
 		lat := time.Duration(float64(median) * math.Exp(0.4*rng.NormFloat64()))
-		rs = append(rs, load.Result{Seq: seq, Stage: stage, Intended: at, Sent: at + 40*time.Microsecond, Done: at + lat,
-			Status: 200, Class: load.ClassOK, Host: host, Bytes: 80})
+		rs = append(rs, results.Result{Seq: seq, Stage: stage, Intended: at, Sent: at + 40*time.Microsecond, Done: at + lat,
+			Status: 200, Class: results.ClassOK, Host: host, Bytes: 80})
 	}
-	slices.SortStableFunc(rs, func(a, b load.Result) int { return int(a.Done - b.Done) })
-	m := load.NewMetrics(sched, time.Second)
+	slices.SortStableFunc(rs, func(a, b results.Result) int { return int(a.Done - b.Done) })
+	m := results.NewMetrics(sched, time.Second)
 	for _, r := range rs {
 		m.Add(r)
 	}
-	s := m.Summarize(load.RunInfo{Target: "http://127.0.0.1:5000/", Start: mergeStart.Add(time.Duration(seed) * time.Millisecond), Mode: load.ModeAsync})
+	s := m.Summarize(results.RunInfo{Target: "http://127.0.0.1:5000/", Start: mergeStart.Add(time.Duration(seed) * time.Millisecond), Mode: plan.ModeAsync})
 	s.Generator = host
 	return s
 }
@@ -102,11 +103,11 @@ func TestCompareJSONAndReport(t *testing.T) {
 	if code != ExitFailed {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	var c load.Comparison
+	var c results.Comparison
 	if err := json.Unmarshal([]byte(stdout), &c); err != nil {
 		t.Fatalf("stdout is not a comparison: %v\n%s", err, stdout)
 	}
-	if c.Base.Name != base || c.New.Name != slower || !slices.Contains(c.Regressions, "p99") || c.TolerancePct != load.DefaultTolerance {
+	if c.Base.Name != base || c.New.Name != slower || !slices.Contains(c.Regressions, "p99") || c.TolerancePct != results.DefaultTolerance {
 		t.Errorf("comparison %+v", c)
 	}
 	page, err := os.ReadFile(html)

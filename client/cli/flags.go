@@ -14,6 +14,8 @@ import (
 	"unicode"
 
 	"github.com/cloudperf/cloudperf/client/load"
+	"github.com/cloudperf/cloudperf/client/plan"
+	"github.com/cloudperf/cloudperf/client/results"
 )
 
 // options are the parsed command line.
@@ -39,10 +41,10 @@ type options struct {
 	duration    time.Duration
 	durationSet bool
 	requests    int64
-	stages      []load.Stage
+	stages      []plan.Stage
 	warmup      time.Duration
 	timeout     time.Duration
-	mode        load.Mode
+	mode        plan.Mode
 	maxInFlight int
 	tick        time.Duration
 	tickSet     bool
@@ -64,7 +66,7 @@ type options struct {
 	format     string
 	quiet      bool
 	cpuProfile string
-	thresholds []load.Threshold
+	thresholds []results.Threshold
 	version    bool
 
 	notes []string // said on stderr before the run: settings that do not do what they seem to
@@ -179,27 +181,27 @@ func newFlagSet(o *options, stdout io.Writer) *flag.FlagSet {
 	o.rate = 50
 	fs.Var(&funcValue{show: "50", set: func(v string) (err error) {
 		o.rateSet = true
-		o.rate, err = load.ParseRate(v)
+		o.rate, err = plan.ParseRate(v)
 		return err
 	}}, "rate", "requests per second; sync (one at a time) up to 100, open loop above")
 	o.duration = 10 * time.Second
 	fs.Var(&funcValue{show: "10s", set: func(v string) (err error) {
 		o.durationSet = true
 		o.duration, err = time.ParseDuration(v)
-		if err == nil && (o.duration <= 0 || o.duration > load.MaxStageDuration) {
-			err = fmt.Errorf("must be above 0 and at most %v", load.MaxStageDuration)
+		if err == nil && (o.duration <= 0 || o.duration > plan.MaxStageDuration) {
+			err = fmt.Errorf("must be above 0 and at most %v", plan.MaxStageDuration)
 		}
 		return err
 	}}, "duration", "how long to send (with --requests: whichever ends first)")
 	fs.Int64Var(&o.requests, "requests", 0, "stop after this many requests (0: no limit)")
 	fs.Var(&funcValue{set: func(v string) (err error) {
-		o.stages, err = load.ParseStages(v)
+		o.stages, err = plan.ParseStages(v)
 		return err
 	}}, "stages", "staged load instead of --rate/--duration: DURATION:RATE holds, DURATION:FROM-TO ramps, e.g. 30s:100,2m:100-600,30s:100")
 	fs.DurationVar(&o.warmup, "warmup", 0, "send at the first rate this long before measuring (logged, not counted)")
 	fs.DurationVar(&o.timeout, "timeout", 5*time.Second, "per-request timeout")
 	fs.Var(&funcValue{show: "auto", set: func(v string) (err error) {
-		o.mode, err = load.ParseMode(v)
+		o.mode, err = plan.ParseMode(v)
 		return err
 	}}, "mode", "auto, sync or async (auto: sync when a stage's rate ≤ 100/s)")
 	fs.Var(&funcValue{show: "auto", set: func(v string) (err error) {
@@ -237,12 +239,12 @@ func newFlagSet(o *options, stdout io.Writer) *flag.FlagSet {
 }
 
 // addThresholdFlags defines the pass/fail flags (client and client merge).
-func addThresholdFlags(fs *flag.FlagSet, thresholds *[]load.Threshold) {
+func addThresholdFlags(fs *flag.FlagSet, thresholds *[]results.Threshold) {
 	// The shorthands say what they want in their own terms, never in the
 	// --threshold expression they stand for.
 	addThreshold := func(name, metric, op, want, usage string) {
 		fs.Var(&funcValue{set: func(v string) error {
-			t, err := load.ParseThreshold(metric + op + v)
+			t, err := results.ParseThreshold(metric + op + v)
 			if err != nil {
 				return fmt.Errorf("want %s", want)
 			}
@@ -255,7 +257,7 @@ func addThresholdFlags(fs *flag.FlagSet, thresholds *[]load.Threshold) {
 	addThreshold("max-error-rate", "error_rate", "<=", "a percentage from 0 to 100, such as 1 or 0.5", "fail if more than this percentage of requests failed, e.g. 1")
 	addThreshold("min-rate", "rate", ">=", "requests per second, such as 290", "fail if the achieved request rate (per second) is below this")
 	fs.Var(&funcValue{set: func(v string) error {
-		t, err := load.ParseThreshold(v)
+		t, err := results.ParseThreshold(v)
 		if err == nil {
 			*thresholds = append(*thresholds, t)
 		}
@@ -331,8 +333,8 @@ func parseArgs(args []string, stdout io.Writer, extra ...func(*flag.FlagSet)) (*
 		return nil, usagef("--requests must not be negative")
 	case o.timeout <= 0:
 		return nil, usagef("--timeout must be above 0")
-	case o.warmup < 0 || o.warmup > load.MaxStageDuration:
-		return nil, usagef("--warmup must be from 0 to %v", load.MaxStageDuration)
+	case o.warmup < 0 || o.warmup > plan.MaxStageDuration:
+		return nil, usagef("--warmup must be from 0 to %v", plan.MaxStageDuration)
 	case o.maxInFlight < 1:
 		return nil, usagef("--max-in-flight must be at least 1")
 	case o.connMaxAge < 0:
@@ -372,7 +374,7 @@ func parseArgs(args []string, stdout io.Writer, extra ...func(*flag.FlagSet)) (*
 		if o.requests > 0 && !o.durationSet {
 			d = 0 // only the request limit ends the run
 		}
-		o.stages = []load.Stage{{Duration: d, From: o.rate, To: o.rate}}
+		o.stages = []plan.Stage{{Duration: d, From: o.rate, To: o.rate}}
 	}
 	if o.warmup > 0 {
 		first := o.stages[0]
@@ -380,7 +382,7 @@ func parseArgs(args []string, stdout io.Writer, extra ...func(*flag.FlagSet)) (*
 		if rate == 0 {
 			rate = first.To
 		}
-		o.stages = append([]load.Stage{{Duration: o.warmup, From: rate, To: rate, Warmup: true}}, o.stages...)
+		o.stages = append([]plan.Stage{{Duration: o.warmup, From: rate, To: rate, Warmup: true}}, o.stages...)
 	}
 	if !o.tickSet {
 		peak := 0.0

@@ -13,6 +13,7 @@ import (
 	"unicode"
 
 	"github.com/cloudperf/cloudperf/client/load"
+	"github.com/cloudperf/cloudperf/client/plan"
 )
 
 // FuzzParseArgs: whatever the command line, parseArgs does not panic and
@@ -67,7 +68,7 @@ func FuzzParseArgs(f *testing.F) {
 // checkAccepted: a command line parseArgs accepted is one the run accepts.
 func checkAccepted(t *testing.T, args []string, o *options) {
 	t.Helper()
-	if _, err := load.NewSchedule(o.stages, o.requests); err != nil {
+	if _, err := plan.NewSchedule(o.stages, o.requests); err != nil {
 		t.Fatalf("%q: accepted, but the schedule is not: %v", args, err)
 	}
 	if o.maxInFlight < 1 {

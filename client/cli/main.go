@@ -19,7 +19,9 @@ import (
 
 	"github.com/cloudperf/cloudperf/client/kube"
 	"github.com/cloudperf/cloudperf/client/load"
+	"github.com/cloudperf/cloudperf/client/plan"
 	"github.com/cloudperf/cloudperf/client/report"
+	"github.com/cloudperf/cloudperf/client/results"
 )
 
 // Exit codes.
@@ -90,7 +92,7 @@ func run(ctx context.Context, o *options, interrupts *interrupts, stdout, stderr
 	}
 	defer target.close()
 
-	schedule, err := load.NewSchedule(o.stages, o.requests)
+	schedule, err := plan.NewSchedule(o.stages, o.requests)
 	if err != nil {
 		return fail(ExitUsage, "%v", err)
 	}
@@ -161,7 +163,7 @@ func run(ctx context.Context, o *options, interrupts *interrupts, stdout, stderr
 	if observer != nil {
 		timeline := observer.Stop()
 		summary.Cluster = &timeline
-		summary.Autoscaling = load.AnalyzeAutoscaling(summary)
+		summary.Autoscaling = results.AnalyzeAutoscaling(summary)
 	}
 	close(stopNotice)
 	noticing.Wait() // nothing writes to stderr once the summary is out
@@ -192,7 +194,7 @@ func run(ctx context.Context, o *options, interrupts *interrupts, stdout, stderr
 
 // thresholdsVerdict is ExitOK, or ExitFailed with one line naming every
 // broken threshold and its actual value.
-func thresholdsVerdict(results []load.ThresholdResult, fail func(int, string, ...any) int) int {
+func thresholdsVerdict(results []results.ThresholdResult, fail func(int, string, ...any) int) int {
 	var broken []string
 	for _, t := range results {
 		if !t.OK {
@@ -205,11 +207,11 @@ func thresholdsVerdict(results []load.ThresholdResult, fail func(int, string, ..
 	return ExitOK
 }
 
-func writeSummary(w io.Writer, format string, s load.Summary) error {
+func writeSummary(w io.Writer, format string, s results.Summary) error {
 	if format == "json" {
 		return writeJSON(w, s)
 	}
-	return load.WriteText(w, s)
+	return results.WriteText(w, s)
 }
 
 func (o *options) header() map[string][]string {
@@ -223,7 +225,7 @@ func (o *options) header() map[string][]string {
 }
 
 // unreachableHint says what most likely went wrong when nothing succeeded.
-func unreachableHint(t *target, s load.Summary) string {
+func unreachableHint(t *target, s results.Summary) string {
 	top := "unknown"
 	if len(s.Errors) > 0 {
 		top = s.Errors[0].Key

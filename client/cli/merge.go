@@ -14,8 +14,8 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/cloudperf/cloudperf/client/load"
 	"github.com/cloudperf/cloudperf/client/report"
+	"github.com/cloudperf/cloudperf/client/results"
 )
 
 const mergeUsageHead = `client merge: combine the JSON summaries of runs made at the same time by
@@ -45,7 +45,7 @@ type mergeOptions struct {
 	format     string
 	report     string
 	force      bool
-	thresholds []load.Threshold
+	thresholds []results.Threshold
 	inputs     []string
 }
 
@@ -110,7 +110,7 @@ func mergeMain(args []string, stdout, stderr io.Writer) int {
 	}
 	if merged.Merged.Disjoint {
 		fmt.Fprintf(stderr, "client: note: the runs did not overlap in time, so they did not load the target together: their rates are over the union of their spans (%s), not summed\n",
-			load.FormatDuration(merged.Span()))
+			results.FormatDuration(merged.Span()))
 	}
 	if t := merged.Merged.Targets; len(t) > 1 {
 		fmt.Fprintf(stderr, "client: note: the runs loaded %d different targets (%s); merged as one load\n", len(t), strings.Join(t, ", "))
@@ -118,7 +118,7 @@ func mergeMain(args []string, stdout, stderr io.Writer) int {
 	for _, t := range o.thresholds {
 		merged.Thresholds = append(merged.Thresholds, t.Check(merged))
 	}
-	merged.Autoscaling = load.AnalyzeAutoscaling(merged)
+	merged.Autoscaling = results.AnalyzeAutoscaling(merged)
 
 	var reportFile *os.File
 	if o.report != "" {
@@ -148,24 +148,24 @@ func mergeMain(args []string, stdout, stderr io.Writer) int {
 
 // foundSummary is one summary read from the inputs, and where it was.
 type foundSummary struct {
-	summary load.Summary
+	summary results.Summary
 	where   string // "results.log" or "results.log, summary 2 (line 120)"
 }
 
 // mergeFound merges the summaries found. When one of them cannot be
 // merged, where says which, and err why.
-func mergeFound(found []foundSummary) (merged load.Summary, where string, err error) {
-	summaries := make([]load.Summary, len(found))
+func mergeFound(found []foundSummary) (merged results.Summary, where string, err error) {
+	summaries := make([]results.Summary, len(found))
 	for i, f := range found {
 		summaries[i] = f.summary
 	}
-	merged, err = load.Merge(summaries)
+	merged, err = results.Merge(summaries)
 	if err != nil {
-		var me *load.MergeError
+		var me *results.MergeError
 		if errors.As(err, &me) {
-			return load.Summary{}, found[me.Index].where, me.Err
+			return results.Summary{}, found[me.Index].where, me.Err
 		}
-		return load.Summary{}, "", err
+		return results.Summary{}, "", err
 	}
 	return merged, "", nil
 }
@@ -262,7 +262,7 @@ var (
 )
 
 type located struct {
-	summary load.Summary
+	summary results.Summary
 	line    int
 }
 
@@ -351,31 +351,31 @@ var summaryFields = []string{"target", "start", "requests", "latency", "latency_
 // decodeSummary decodes the JSON value at the start of b. It returns the
 // bytes it took, or 0 when the value is JSON but not a summary; an error
 // when it does not decode (a truncated log, say) or is a broken summary.
-func decodeSummary(b []byte) (load.Summary, int, error) {
+func decodeSummary(b []byte) (results.Summary, int, error) {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	var raw json.RawMessage
 	if err := dec.Decode(&raw); err != nil {
 		var syntax *json.SyntaxError
 		if errors.As(err, &syntax) {
-			return load.Summary{}, 0, fmt.Errorf("a JSON object that does not parse (%v)", err)
+			return results.Summary{}, 0, fmt.Errorf("a JSON object that does not parse (%v)", err)
 		}
 		if errors.Is(err, io.ErrUnexpectedEOF) {
-			return load.Summary{}, 0, errors.New("a JSON object cut short (was the log truncated? kubectl logs needs --tail=-1 with -l)")
+			return results.Summary{}, 0, errors.New("a JSON object cut short (was the log truncated? kubectl logs needs --tail=-1 with -l)")
 		}
-		return load.Summary{}, 0, err
+		return results.Summary{}, 0, err
 	}
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &fields); err != nil {
-		return load.Summary{}, 0, nil
+		return results.Summary{}, 0, nil
 	}
 	for _, f := range summaryFields {
 		if _, ok := fields[f]; !ok {
-			return load.Summary{}, 0, nil
+			return results.Summary{}, 0, nil
 		}
 	}
-	var s load.Summary
+	var s results.Summary
 	if err := json.Unmarshal(raw, &s); err != nil {
-		return load.Summary{}, 0, fmt.Errorf("a summary that does not decode: %v", err)
+		return results.Summary{}, 0, fmt.Errorf("a summary that does not decode: %v", err)
 	}
 	return s, int(dec.InputOffset()), nil
 }

@@ -12,32 +12,33 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cloudperf/cloudperf/client/load"
+	"github.com/cloudperf/cloudperf/client/plan"
+	"github.com/cloudperf/cloudperf/client/results"
 )
 
 var mergeStart = time.Date(2026, 11, 27, 17, 35, 1, 0, time.UTC)
 
 // testSummary is a generator's run of n requests, the i-th taking i+1 ms
 // (plus extra), as `client --format json` prints it.
-func testSummary(t *testing.T, start time.Time, n int, extra time.Duration, host string) load.Summary {
+func testSummary(t *testing.T, start time.Time, n int, extra time.Duration, host string) results.Summary {
 	t.Helper()
-	sched, err := load.NewSchedule([]load.Stage{{Duration: 2 * time.Second, From: 10, To: 10}}, 0)
+	sched, err := plan.NewSchedule([]plan.Stage{{Duration: 2 * time.Second, From: 10, To: 10}}, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := load.NewMetrics(sched, time.Second)
+	m := results.NewMetrics(sched, time.Second)
 	for i := 0; i < n; i++ {
 		at := time.Duration(i) * 100 * time.Millisecond
-		m.Add(load.Result{
+		m.Add(results.Result{
 			Seq: int64(i), Intended: at, Sent: at + 50*time.Microsecond,
 			Done:   at + time.Duration(i+1)*time.Millisecond + extra,
-			Status: 200, Class: load.ClassOK, Host: host, Bytes: 80,
+			Status: 200, Class: results.ClassOK, Host: host, Bytes: 80,
 		})
 	}
-	return m.Summarize(load.RunInfo{Target: "http://cloudperf.default.svc.cluster.local:5000/", Start: start, Mode: load.ModeAuto})
+	return m.Summarize(results.RunInfo{Target: "http://cloudperf.default.svc.cluster.local:5000/", Start: start, Mode: plan.ModeAuto})
 }
 
-func summaryJSON(t *testing.T, s load.Summary) string {
+func summaryJSON(t *testing.T, s results.Summary) string {
 	t.Helper()
 	var b bytes.Buffer
 	if err := writeSummary(&b, "json", s); err != nil {
@@ -56,13 +57,13 @@ func writeFile(t *testing.T, dir, name, content string) string {
 }
 
 // mergedJSON runs client merge --format json and decodes its output.
-func mergedJSON(t *testing.T, args ...string) load.Summary {
+func mergedJSON(t *testing.T, args ...string) results.Summary {
 	t.Helper()
 	code, stdout, stderr := runMain(t, append([]string{"merge", "--format", "json"}, args...)...)
 	if code != ExitOK {
 		t.Fatalf("merge %q: exit %d: %s", args, code, stderr)
 	}
-	var s load.Summary
+	var s results.Summary
 	if err := json.Unmarshal([]byte(stdout), &s); err != nil {
 		t.Fatalf("merge --format json is not a summary: %v\n%s", err, stdout)
 	}
@@ -88,7 +89,7 @@ func TestMergeFiles(t *testing.T) {
 	}
 
 	got := mergedJSON(t, fa, fb)
-	want, err := load.Merge([]load.Summary{a, b})
+	want, err := results.Merge([]results.Summary{a, b})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,9 +102,9 @@ func TestMergeFiles(t *testing.T) {
 	}
 }
 
-func roundTripped(t *testing.T, s load.Summary) load.Summary {
+func roundTripped(t *testing.T, s results.Summary) results.Summary {
 	t.Helper()
-	var out load.Summary
+	var out results.Summary
 	if err := json.Unmarshal([]byte(summaryJSON(t, s)), &out); err != nil {
 		t.Fatal(err)
 	}
@@ -113,7 +114,7 @@ func roundTripped(t *testing.T, s load.Summary) load.Summary {
 func TestMergeKubectlLogs(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	runs := []load.Summary{
+	runs := []results.Summary{
 		testSummary(t, mergeStart, 5, 0, "pod-a"),
 		testSummary(t, mergeStart.Add(time.Millisecond), 6, 0, "pod-b"),
 		testSummary(t, mergeStart.Add(2*time.Millisecond), 7, 0, "pod-c"),
@@ -281,13 +282,13 @@ func TestMergeDifferentTargetsIsANote(t *testing.T) {
 
 func TestMergeNothingSucceeded(t *testing.T) {
 	t.Parallel()
-	sched, err := load.NewSchedule([]load.Stage{{Duration: time.Second, From: 10, To: 10}}, 0)
+	sched, err := plan.NewSchedule([]plan.Stage{{Duration: time.Second, From: 10, To: 10}}, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := load.NewMetrics(sched, time.Second)
-	m.Add(load.Result{Done: time.Millisecond, Class: load.ClassRefused})
-	s := m.Summarize(load.RunInfo{Target: "http://x/", Start: mergeStart, Mode: load.ModeAuto})
+	m := results.NewMetrics(sched, time.Second)
+	m.Add(results.Result{Done: time.Millisecond, Class: results.ClassRefused})
+	s := m.Summarize(results.RunInfo{Target: "http://x/", Start: mergeStart, Mode: plan.ModeAuto})
 	code, _, stderr := runMain(t, "merge", writeFile(t, t.TempDir(), "a.json", summaryJSON(t, s)))
 	if code != ExitUnreachable || !strings.Contains(stderr, "refused") {
 		t.Errorf("exit %d, stderr %q", code, stderr)
@@ -336,7 +337,7 @@ func realRuns(t *testing.T, together bool) (files []string, requests int64) {
 	}
 	wg.Wait()
 	for i, out := range outs {
-		var s load.Summary
+		var s results.Summary
 		if err := json.Unmarshal([]byte(out), &s); err != nil {
 			t.Fatal(err)
 		}
@@ -351,7 +352,7 @@ func TestMergeRealRuns(t *testing.T) {
 	t.Parallel()
 	files, want := realRuns(t, true)
 	got := mergedJSON(t, files...)
-	if got.Requests != want || got.OK != want || got.Merged.Runs != 2 || !reflect.DeepEqual(got.Hosts, []load.Count{{Key: "local", Count: want}}) {
+	if got.Requests != want || got.OK != want || got.Merged.Runs != 2 || !reflect.DeepEqual(got.Hosts, []results.Count{{Key: "local", Count: want}}) {
 		t.Errorf("merged %d requests (%d ok) from %+v, hosts %v; want %d", got.Requests, got.OK, got.Merged, got.Hosts, want)
 	}
 	if got.TargetRate != 100 {
@@ -368,7 +369,7 @@ func TestMergeRunsThatDidNotOverlap(t *testing.T) {
 	if code != ExitOK {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	var got load.Summary
+	var got results.Summary
 	if err := json.Unmarshal([]byte(stdout), &got); err != nil {
 		t.Fatal(err)
 	}

@@ -5,7 +5,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/cloudperf/cloudperf/client/load"
+	"github.com/cloudperf/cloudperf/client/plan"
 )
 
 // usageNotes are what the flags set that will not do what they seem to:
@@ -21,7 +21,7 @@ func usageNotes(o *options, set map[string]bool) []string {
 // allSync reports a run whose every stage is dispatched one request at a time.
 func allSync(o *options) bool {
 	for _, st := range o.stages {
-		if o.mode.For(st) != load.ModeSync {
+		if o.mode.For(st) != plan.ModeSync {
 			return false
 		}
 	}

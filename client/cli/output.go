@@ -11,14 +11,14 @@ import (
 	"strings"
 	"time"
 
-	"github.com/cloudperf/cloudperf/client/load"
+	"github.com/cloudperf/cloudperf/client/results"
 )
 
 // logOutput is where the per-request log goes.
 type logOutput struct {
 	w      io.Writer // nil: no log
 	name   string    // as the summary names it
-	format load.LogFormat
+	format results.LogFormat
 	close  func() error
 	remove func() // deletes a log that a refused run created
 }
@@ -32,7 +32,7 @@ func openLog(o *options, stdout io.Writer) (*logOutput, error) {
 	case o.outSet && o.out == "":
 		return &logOutput{close: func() error { return nil }, remove: func() {}}, nil
 	case o.out == "-":
-		return &logOutput{w: stdout, name: "stdout", format: load.LogCSV, close: func() error { return nil }, remove: func() {}}, nil
+		return &logOutput{w: stdout, name: "stdout", format: results.LogCSV, close: func() error { return nil }, remove: func() {}}, nil
 	case o.outSet:
 		f, err := createFile("--out", o.out, o.force)
 		if err != nil {
@@ -64,7 +64,7 @@ func defaultLogName(t time.Time) string {
 }
 
 func fileLog(f *os.File, name string) *logOutput {
-	lo := &logOutput{w: f, name: name, format: load.LogFormatFor(name), close: f.Close, remove: func() {}}
+	lo := &logOutput{w: f, name: name, format: results.LogFormatFor(name), close: f.Close, remove: func() {}}
 	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
 		lo.remove = func() { f.Close(); os.Remove(name) }
 	}

@@ -10,7 +10,7 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/cloudperf/cloudperf/client/load"
+	"github.com/cloudperf/cloudperf/client/results"
 )
 
 // countingServer answers every request and counts them: a run refused before
@@ -88,7 +88,7 @@ func TestLogWriteErrorStopsTheRun(t *testing.T) {
 	if strings.Count(stderr, "\n") != 1 || !strings.HasPrefix(stderr, want) {
 		t.Errorf("stderr %q: want one line starting %q", stderr, want)
 	}
-	var s load.Summary
+	var s results.Summary
 	if err := json.Unmarshal([]byte(stdout), &s); err != nil {
 		t.Fatalf("no summary after the log failed: %v\n%s", err, stdout)
 	}

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cloudperf/cloudperf/client/load"
+	"github.com/cloudperf/cloudperf/client/results"
 )
 
 // The JSON summary and the report record every setting that shaped the
@@ -25,13 +25,13 @@ func TestSettingsAreRecorded(t *testing.T) {
 	if code != ExitOK {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	var s load.Summary
+	var s results.Summary
 	if err := json.Unmarshal([]byte(stdout), &s); err != nil {
 		t.Fatal(err)
 	}
-	want := &load.Settings{Mode: "async", Engine: "net/http", Method: "POST", Headers: []string{"Authorization: (redacted)", "X-Trace: on"},
-		BodyBytes: 3, Timeout: load.Millis(2 * time.Second), MaxInFlight: 7, Tick: load.Millis(time.Millisecond), KeepAlive: true,
-		Insecure: true, Warmup: load.Millis(100 * time.Millisecond), RequestLimit: 3}
+	want := &results.Settings{Mode: "async", Engine: "net/http", Method: "POST", Headers: []string{"Authorization: (redacted)", "X-Trace: on"},
+		BodyBytes: 3, Timeout: results.Millis(2 * time.Second), MaxInFlight: 7, Tick: results.Millis(time.Millisecond), KeepAlive: true,
+		Insecure: true, Warmup: results.Millis(100 * time.Millisecond), RequestLimit: 3}
 	if !reflect.DeepEqual(s.Settings, want) {
 		t.Errorf("settings %+v\nwant     %+v", s.Settings, want)
 	}

@@ -11,7 +11,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes/fake"
 
-	"github.com/cloudperf/cloudperf/client/load"
+	"github.com/cloudperf/cloudperf/client/results"
 )
 
 // TestAutoscalingFromRecordedTimeline records a scale-up through the fake
@@ -31,7 +31,7 @@ func TestAutoscalingFromRecordedTimeline(t *testing.T) {
 	hpas := client.AutoscalingV2().HorizontalPodAutoscalers(ns)
 
 	start := time.Now()
-	since := func() load.Millis { return load.Millis(time.Since(start)) }
+	since := func() results.Millis { return results.Millis(time.Since(start)) }
 	o := Observe(ctx, Target{Namespace: ns, Deployment: "web"}, start, WithClient(client), WithInterval(fast))
 	defer o.Stop()
 	waitReady(t, o)
@@ -54,7 +54,7 @@ func TestAutoscalingFromRecordedTimeline(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	waitSample(t, o, "6 desired", func(s load.ClusterSample) bool { return s.HPADesired == 6 && s.Desired == 6 && s.Pods == 6 })
+	waitSample(t, o, "6 desired", func(s results.ClusterSample) bool { return s.HPADesired == 6 && s.Desired == 6 && s.Pods == 6 })
 	decidedBy := since()
 	// The new pods take a while to start: the load's latency suffers
 	// meanwhile (below).
@@ -71,7 +71,7 @@ func TestAutoscalingFromRecordedTimeline(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	waitSample(t, o, "6 ready", func(s load.ClusterSample) bool { return s.Ready == 6 })
+	waitSample(t, o, "6 ready", func(s results.ClusterSample) bool { return s.Ready == 6 })
 	waitEvents(t, o, 3+1) // the HPA's decision, three pods ready (the scale event may come too)
 	readyBy := since()
 
@@ -79,7 +79,7 @@ func TestAutoscalingFromRecordedTimeline(t *testing.T) {
 	if err := pods.Delete(ctx, "web-1", metav1.DeleteOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	waitSample(t, o, "5 pods", func(s load.ClusterSample) bool { return s.Pods == 5 })
+	waitSample(t, o, "5 pods", func(s results.ClusterSample) bool { return s.Pods == 5 })
 	for time.Since(start) < goneFrom.D()+300*time.Millisecond {
 		time.Sleep(fast)
 	}
@@ -90,19 +90,19 @@ func TestAutoscalingFromRecordedTimeline(t *testing.T) {
 	// 250 ms from the rise until the pods were ready, 4 requests failing
 	// 100 ms after the pod went away and 2 before anything happened.
 	const width = 100 * time.Millisecond
-	s := load.Summary{
+	s := results.Summary{
 		Target: "http://127.0.0.1:30080/", Elapsed: elapsed,
-		Stages: []load.StageSummary{
-			{Stage: 0, Start: 0, Duration: load.Millis(rise), From: 50, To: 50},
-			{Stage: 1, Start: load.Millis(rise), Duration: elapsed - load.Millis(rise), From: 200, To: 200},
+		Stages: []results.StageSummary{
+			{Stage: 0, Start: 0, Duration: results.Millis(rise), From: 50, To: 50},
+			{Stage: 1, Start: results.Millis(rise), Duration: elapsed - results.Millis(rise), From: 200, To: 200},
 		},
 		Cluster: &tl,
 	}
 	failAt := goneFrom.D() + width
 	for at := time.Duration(0); at < elapsed.D(); at += width {
-		iv := load.Interval{Start: load.Millis(at), Sent: 10, Completed: 10, OK: 10, P50: load.Millis(5 * time.Millisecond), P99: load.Millis(20 * time.Millisecond)}
+		iv := results.Interval{Start: results.Millis(at), Sent: 10, Completed: 10, OK: 10, P50: results.Millis(5 * time.Millisecond), P99: results.Millis(20 * time.Millisecond)}
 		if at >= rise && at+width <= readyFrom.D() {
-			iv.P99 = load.Millis(400 * time.Millisecond)
+			iv.P99 = results.Millis(400 * time.Millisecond)
 		}
 		if at == 0 || (at <= failAt && failAt < at+width) {
 			n := int64(2)
@@ -116,18 +116,18 @@ func TestAutoscalingFromRecordedTimeline(t *testing.T) {
 		s.OK += iv.OK
 		s.Timeline = append(s.Timeline, iv)
 	}
-	th, err := load.ParseThreshold("p99<=250ms")
+	th, err := results.ParseThreshold("p99<=250ms")
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.Thresholds = []load.ThresholdResult{th.Check(s)}
+	s.Thresholds = []results.ThresholdResult{th.Check(s)}
 
-	a := load.AnalyzeAutoscaling(s)
+	a := results.AnalyzeAutoscaling(s)
 	if a == nil {
 		t.Fatal("no analysis of an observed cluster")
 	}
-	riseAt := load.Millis(rise)
-	within := func(what string, got *load.Millis, lo, hi load.Millis) {
+	riseAt := results.Millis(rise)
+	within := func(what string, got *results.Millis, lo, hi results.Millis) {
 		t.Helper()
 		switch {
 		case got == nil:

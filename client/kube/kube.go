@@ -21,7 +21,7 @@ import (
 	"github.com/go-logr/logr"
 	"k8s.io/klog/v2"
 
-	"github.com/cloudperf/cloudperf/client/load"
+	"github.com/cloudperf/cloudperf/client/results"
 )
 
 // Target names the workload to observe.
@@ -130,7 +130,7 @@ type Observer struct {
 	stop   sync.Once
 
 	mu        sync.Mutex
-	tl        load.ClusterTimeline
+	tl        results.ClusterTimeline
 	connected bool
 	reason    string        // why nothing is (or was, before connecting) observed
 	from      time.Duration // when observation began, after a failed first attempt
@@ -140,7 +140,7 @@ type Observer struct {
 	lostWhy   string
 	notes     []string // what is not observed although the rest is
 	dropped   int      // events over the cap
-	final     load.ClusterTimeline
+	final     results.ClusterTimeline
 }
 
 // Observe starts observing t in the background and returns at once;
@@ -170,12 +170,12 @@ func Observe(ctx context.Context, t Target, start time.Time, opts ...Option) *Ob
 		set:   s,
 		done:  make(chan struct{}),
 		ready: make(chan struct{}),
-		tl: load.ClusterTimeline{
+		tl: results.ClusterTimeline{
 			Namespace:  t.Namespace,
 			Deployment: t.Deployment,
 			HPA:        t.HPA,
-			Samples:    []load.ClusterSample{},
-			Events:     []load.ClusterEvent{},
+			Samples:    []results.ClusterSample{},
+			Events:     []results.ClusterEvent{},
 		},
 	}
 	// client-go's informers log failed lists and watches through the
@@ -200,19 +200,19 @@ func (o *Observer) Unavailable() string {
 }
 
 // Latest is the most recent sample, for a live display.
-func (o *Observer) Latest() (load.ClusterSample, bool) {
+func (o *Observer) Latest() (results.ClusterSample, bool) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if n := len(o.tl.Samples); n > 0 {
 		return o.tl.Samples[n-1], true
 	}
-	return load.ClusterSample{}, false
+	return results.ClusterSample{}, false
 }
 
 // Stop ends observation, takes a last sample and returns the timeline. It
 // returns promptly, even while a connection attempt is under way; later
 // calls return the same timeline.
-func (o *Observer) Stop() load.ClusterTimeline {
+func (o *Observer) Stop() results.ClusterTimeline {
 	o.stop.Do(func() {
 		o.cancel()
 		<-o.done
@@ -285,7 +285,7 @@ func (o *Observer) lost(why string) {
 	}
 }
 
-func (o *Observer) since() load.Millis { return load.Millis(time.Since(o.start)) }
+func (o *Observer) since() results.Millis { return results.Millis(time.Since(o.start)) }
 
 // event appends an event, within the cap.
 func (o *Observer) event(kind, msg string) {
@@ -296,12 +296,12 @@ func (o *Observer) event(kind, msg string) {
 		o.dropped++
 		return
 	}
-	o.tl.Events = append(o.tl.Events, load.ClusterEvent{At: at, Kind: kind, Message: msg})
+	o.tl.Events = append(o.tl.Events, results.ClusterEvent{At: at, Kind: kind, Message: msg})
 }
 
 // sample appends s; it reports whether the samples were thinned to stay
 // within the cap (and the interval should double).
-func (o *Observer) sample(s load.ClusterSample, hpa string) (thinned bool) {
+func (o *Observer) sample(s results.ClusterSample, hpa string) (thinned bool) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if hpa != "" {

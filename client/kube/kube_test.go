@@ -29,7 +29,7 @@ import (
 	"k8s.io/client-go/kubernetes/fake"
 	k8stesting "k8s.io/client-go/testing"
 
-	"github.com/cloudperf/cloudperf/client/load"
+	"github.com/cloudperf/cloudperf/client/results"
 )
 
 const (
@@ -105,7 +105,7 @@ func rescale(name, hpaName, msg string) *corev1.Event {
 }
 
 // snapshot copies what the observer holds so far.
-func snapshot(o *Observer) ([]load.ClusterSample, []load.ClusterEvent, int) {
+func snapshot(o *Observer) ([]results.ClusterSample, []results.ClusterEvent, int) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	return slices.Clone(o.tl.Samples), slices.Clone(o.tl.Events), o.dropped
@@ -134,7 +134,7 @@ func waitReady(t *testing.T, o *Observer) time.Duration {
 }
 
 // waitSample waits for the latest sample to satisfy cond.
-func waitSample(t *testing.T, o *Observer, what string, cond func(load.ClusterSample) bool) {
+func waitSample(t *testing.T, o *Observer, what string, cond func(results.ClusterSample) bool) {
 	t.Helper()
 	waitFor(t, what, func() bool {
 		s, ok := o.Latest()
@@ -151,7 +151,7 @@ func waitEvents(t *testing.T, o *Observer, n int) {
 	})
 }
 
-func stop(t *testing.T, o *Observer) load.ClusterTimeline {
+func stop(t *testing.T, o *Observer) results.ClusterTimeline {
 	t.Helper()
 	begin := time.Now()
 	tl := o.Stop()
@@ -191,7 +191,7 @@ func TestScenario(t *testing.T) {
 	if !ok {
 		t.Fatal("no sample once ready")
 	}
-	want := load.ClusterSample{At: first.At, Desired: 3, Current: 3, Ready: 3, Available: 3, Pods: 3,
+	want := results.ClusterSample{At: first.At, Desired: 3, Current: 3, Ready: 3, Available: 3, Pods: 3,
 		HPADesired: 3, CPUUtilization: 20, CPUTarget: 50}
 	if first != want {
 		t.Fatalf("first sample %+v, want %+v", first, want)
@@ -214,7 +214,7 @@ func TestScenario(t *testing.T) {
 	if _, err := hpas.Update(ctx, hpa("web", "web", 90, 6), metav1.UpdateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	waitSample(t, o, "cpu 90%", func(s load.ClusterSample) bool { return s.CPUUtilization == 90 && s.HPADesired == 6 })
+	waitSample(t, o, "cpu 90%", func(s results.ClusterSample) bool { return s.CPUUtilization == 90 && s.HPADesired == 6 })
 	waitEvents(t, o, 1)
 	msg := "New size: 6; reason: cpu resource utilization (percentage of request) above target"
 	if _, err := events.Create(ctx, rescale("now", "web", msg), metav1.CreateOptions{}); err != nil {
@@ -231,7 +231,7 @@ func TestScenario(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	waitSample(t, o, "6 desired", func(s load.ClusterSample) bool { return s.Desired == 6 && s.Pods == 6 && s.Ready == 3 })
+	waitSample(t, o, "6 desired", func(s results.ClusterSample) bool { return s.Desired == 6 && s.Pods == 6 && s.Ready == 3 })
 	waitEvents(t, o, 3)
 
 	// They become ready one by one.
@@ -243,7 +243,7 @@ func TestScenario(t *testing.T) {
 		if _, err := deps.Update(ctx, d, metav1.UpdateOptions{}); err != nil {
 			t.Fatal(err)
 		}
-		waitSample(t, o, fmt.Sprintf("%d ready", i), func(s load.ClusterSample) bool { return s.Ready == int32(i) })
+		waitSample(t, o, fmt.Sprintf("%d ready", i), func(s results.ClusterSample) bool { return s.Ready == int32(i) })
 		waitEvents(t, o, i)
 	}
 
@@ -257,7 +257,7 @@ func TestScenario(t *testing.T) {
 	if _, err := pods.Update(ctx, p, metav1.UpdateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	waitSample(t, o, "4 pods", func(s load.ClusterSample) bool { return s.Pods == 4 })
+	waitSample(t, o, "4 pods", func(s results.ClusterSample) bool { return s.Pods == 4 })
 	if err := pods.Delete(ctx, "web-2", metav1.DeleteOptions{}); err != nil {
 		t.Fatal(err)
 	}
@@ -401,7 +401,7 @@ func TestRecovers(t *testing.T) {
 	if u := o.Unavailable(); u != want && fails.Load() <= 3 {
 		t.Errorf("Unavailable = %q, want %q", u, want)
 	}
-	waitSample(t, o, "a sample", func(s load.ClusterSample) bool { return s.Desired == 3 })
+	waitSample(t, o, "a sample", func(s results.ClusterSample) bool { return s.Desired == 3 })
 	tl := stop(t, o)
 	if !strings.HasPrefix(tl.Unavailable, "cluster observed only from ") ||
 		!strings.HasSuffix(tl.Unavailable, "s into the run (before: cannot reach the Kubernetes API server: connection refused (is the cluster running?))") {
@@ -662,7 +662,7 @@ func TestHPALifecycle(t *testing.T) {
 		}
 	}
 	waitEvents(t, o, 4)
-	waitSample(t, o, "cpu 150%", func(s load.ClusterSample) bool { return s.CPUUtilization == 150 })
+	waitSample(t, o, "cpu 150%", func(s results.ClusterSample) bool { return s.CPUUtilization == 150 })
 	tl := stop(t, o)
 	var got []string
 	for _, e := range tl.Events {

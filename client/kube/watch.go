@@ -20,7 +20,7 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/client-go/tools/cache"
 
-	"github.com/cloudperf/cloudperf/client/load"
+	"github.com/cloudperf/cloudperf/client/results"
 )
 
 // rescaleReason is the reason of the HPA controller's core Events when it
@@ -257,7 +257,7 @@ func (w *watcher) takeSample() bool {
 	if !w.dep.HasSynced() {
 		return false
 	}
-	s := load.ClusterSample{CPUUtilization: -1, CPUTarget: -1}
+	s := results.ClusterSample{CPUUtilization: -1, CPUTarget: -1}
 	if obj, ok, _ := w.dep.GetStore().GetByKey(w.ns + "/" + w.name); ok {
 		d := obj.(*appsv1.Deployment)
 		s.Desired = replicas(d)

@@ -7,6 +7,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/cloudperf/cloudperf/client/plan"
 )
 
 // A second Ctrl-C aborts the requests in flight, in both engines: Run is
@@ -42,7 +44,7 @@ func TestRunAbortAfterCancel(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer h.Close()
-			s, err := NewSchedule([]Stage{{Duration: time.Minute, From: 50, To: 50}}, 0)
+			s, err := plan.NewSchedule([]plan.Stage{{Duration: time.Minute, From: 50, To: 50}}, 0)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -57,7 +59,7 @@ func TestRunAbortAfterCancel(t *testing.T) {
 				close(abort)                       // the second: abort them
 			}()
 			start := time.Now()
-			sum, err := Run(ctx, Config{Target: srv.URL, Hitter: h, Schedule: s, Mode: ModeAsync, MaxInFlight: 16, Abort: abort})
+			sum, err := Run(ctx, Config{Target: srv.URL, Hitter: h, Schedule: s, Mode: plan.ModeAsync, MaxInFlight: 16, Abort: abort})
 			if err != nil {
 				t.Fatal(err)
 			}

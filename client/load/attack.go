@@ -5,12 +5,15 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/cloudperf/cloudperf/client/plan"
+	"github.com/cloudperf/cloudperf/client/results"
 )
 
 // Attacker dispatches a Schedule's requests through a Hitter.
 type Attacker struct {
 	hitter      Hitter
-	mode        Mode
+	mode        plan.Mode
 	maxInFlight int
 	buffer      int
 	tick        time.Duration
@@ -55,7 +58,7 @@ func WithTick(d time.Duration) Option { return func(a *Attacker) { a.tick = max(
 type Option func(*Attacker)
 
 // WithMode sets the dispatch mode (default ModeAuto).
-func WithMode(m Mode) Option { return func(a *Attacker) { a.mode = m } }
+func WithMode(m plan.Mode) Option { return func(a *Attacker) { a.mode = m } }
 
 // WithMaxInFlight caps the requests outstanding at once in async mode
 // (default DefaultMaxInFlight). At the cap the dispatcher waits; the wait is counted in the
@@ -79,26 +82,17 @@ func NewAttacker(h Hitter, opts ...Option) *Attacker {
 
 // Attack is one attack in progress.
 type Attack struct {
-	results chan Result
+	results chan results.Result
 	start   time.Time
 	abort   context.CancelFunc
 	hitter  Hitter
-	stats   DispatchStats
+	stats   results.DispatchStats
 }
 
 // Aborter is a Hitter that can end its requests in flight at once, beyond
 // what cancelling their context does (fasthttp's requests take no context).
 type Aborter interface {
 	Abort()
-}
-
-// DispatchStats describe the dispatcher; read them after Results is drained.
-type DispatchStats struct {
-	Dispatched  int64 // requests sent
-	Dropped     int64 // requests due that were never sent: the schedule's time was up (see EndGrace)
-	Capped      int64 // dispatches that waited for a free in-flight slot
-	PeakWorkers int   // most requests outstanding at once
-	Interrupted bool  // stopped before the schedule ended
 }
 
 // EndGrace is how long after the end of a timed schedule of length d the
@@ -114,7 +108,7 @@ func EndGrace(d time.Duration) time.Duration {
 
 // Results streams one Result per dispatched request, and one per dropped
 // request (ClassDropped); it is closed when every dispatched request has ended.
-func (r *Attack) Results() <-chan Result { return r.results }
+func (r *Attack) Results() <-chan results.Result { return r.results }
 
 // Start is the instant offsets in Results are measured from.
 func (r *Attack) Start() time.Time { return r.start }
@@ -128,7 +122,7 @@ func (r *Attack) Abort() {
 }
 
 // Stats is valid once Results is closed.
-func (r *Attack) Stats() DispatchStats { return r.stats }
+func (r *Attack) Stats() results.DispatchStats { return r.stats }
 
 type job struct {
 	seq      int64
@@ -140,9 +134,9 @@ type job struct {
 // Attack starts dispatching s at once. Cancelling ctx stops dispatching;
 // requests already sent run to completion (each bounded by the Hitter's
 // timeout) unless Abort is called.
-func (a *Attacker) Attack(ctx context.Context, s *Schedule) *Attack {
+func (a *Attacker) Attack(ctx context.Context, s *plan.Schedule) *Attack {
 	hitCtx, abort := context.WithCancel(context.WithoutCancel(ctx))
-	run := &Attack{results: make(chan Result, a.buffer), abort: abort, hitter: a.hitter}
+	run := &Attack{results: make(chan results.Result, a.buffer), abort: abort, hitter: a.hitter}
 	started := make(chan struct{})
 	go func() {
 		defer abort()
@@ -152,7 +146,7 @@ func (a *Attacker) Attack(ctx context.Context, s *Schedule) *Attack {
 	return run
 }
 
-func (a *Attacker) dispatch(ctx, hitCtx context.Context, s *Schedule, run *Attack, started chan<- struct{}) {
+func (a *Attacker) dispatch(ctx, hitCtx context.Context, s *plan.Schedule, run *Attack, started chan<- struct{}) {
 	w := newWaiter()
 	defer w.release()
 	run.start = time.Now()
@@ -164,11 +158,11 @@ func (a *Attacker) dispatch(ctx, hitCtx context.Context, s *Schedule, run *Attac
 		workers  int
 		inFlight atomic.Int64
 	)
-	hit := func(j job) Result {
+	hit := func(j job) results.Result {
 		sent := time.Since(run.start)
 		resp := a.hitter.Hit(hitCtx)
 		done := time.Since(run.start)
-		return Result{
+		return results.Result{
 			Seq: j.seq, Stage: j.stage, Warmup: j.warmup,
 			Intended: j.intended, Sent: sent, Done: done,
 			Status: resp.Status, Bytes: resp.Bytes, Class: resp.Class, Host: resp.Host,
@@ -191,7 +185,7 @@ func (a *Attacker) dispatch(ctx, hitCtx context.Context, s *Schedule, run *Attac
 		close(run.results)
 	}()
 
-	modes := make([]Mode, len(s.Stages()))
+	modes := make([]plan.Mode, len(s.Stages()))
 	for i, st := range s.Stages() {
 		modes[i] = a.mode.For(st)
 	}
@@ -210,8 +204,8 @@ func (a *Attacker) dispatch(ctx, hitCtx context.Context, s *Schedule, run *Attac
 				return
 			}
 			run.stats.Dropped++
-			run.results <- Result{Seq: seq, Stage: stage, Warmup: s.Warmup(seq), Intended: min(a.tickAfter(at), gaveUp),
-				Sent: gaveUp, Done: gaveUp, Class: ClassDropped}
+			run.results <- results.Result{Seq: seq, Stage: stage, Warmup: s.Warmup(seq), Intended: min(a.tickAfter(at), gaveUp),
+				Sent: gaveUp, Done: gaveUp, Class: results.ClassDropped}
 		}
 	}
 	for seq := int64(0); ; seq++ {
@@ -229,7 +223,7 @@ func (a *Attacker) dispatch(ctx, hitCtx context.Context, s *Schedule, run *Attac
 			return
 		}
 		j := job{seq: seq, stage: stage, warmup: s.Warmup(seq), intended: at}
-		if modes[stage] == ModeSync {
+		if modes[stage] == plan.ModeSync {
 			run.stats.PeakWorkers = max(run.stats.PeakWorkers, 1)
 			run.stats.Dispatched++
 			run.results <- hit(j)
@@ -271,6 +265,6 @@ func (a *Attacker) dispatch(ctx, hitCtx context.Context, s *Schedule, run *Attac
 
 // countInFlight counts a request once a worker has it, and the peak: a request
 // waiting at the cap is not in flight yet, so the peak never exceeds the cap.
-func countInFlight(n *atomic.Int64, stats *DispatchStats) {
+func countInFlight(n *atomic.Int64, stats *results.DispatchStats) {
 	stats.PeakWorkers = max(stats.PeakWorkers, int(n.Add(1)))
 }

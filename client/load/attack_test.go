@@ -5,6 +5,9 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/cloudperf/cloudperf/client/plan"
+	"github.com/cloudperf/cloudperf/client/results"
 )
 
 // fakeHitter takes a fixed time per request and records the concurrency it saw.
@@ -27,30 +30,30 @@ func (f *fakeHitter) Hit(ctx context.Context) Response {
 	defer f.inFlight.Add(-1)
 	select {
 	case <-time.After(f.delay):
-		return Response{Status: 200, Class: ClassOK, Bytes: 10, Host: "fake"}
+		return Response{Status: 200, Class: results.ClassOK, Bytes: 10, Host: "fake"}
 	case <-ctx.Done():
-		return Response{Class: ClassCanceled}
+		return Response{Class: results.ClassCanceled}
 	}
 }
 
-func collect(run *Attack) []Result {
-	var out []Result
+func collect(run *Attack) []results.Result {
+	var out []results.Result
 	for r := range run.Results() {
 		out = append(out, r)
 	}
 	return out
 }
 
-func mustSchedule(t *testing.T, limit int64, stages ...Stage) *Schedule {
+func mustSchedule(t *testing.T, limit int64, stages ...plan.Stage) *plan.Schedule {
 	t.Helper()
-	s, err := NewSchedule(stages, limit)
+	s, err := plan.NewSchedule(stages, limit)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return s
 }
 
-func checkResults(t *testing.T, results []Result, run *Attack) {
+func checkResults(t *testing.T, results []results.Result, run *Attack) {
 	t.Helper()
 	if st := run.Stats(); int64(len(results)) != st.Dispatched+st.Dropped {
 		t.Errorf("%d results for %d dispatched and %d dropped", len(results), st.Dispatched, st.Dropped)
@@ -70,7 +73,7 @@ func checkResults(t *testing.T, results []Result, run *Attack) {
 func TestAttackSyncIsOneAtATime(t *testing.T) {
 	t.Parallel()
 	h := &fakeHitter{delay: time.Millisecond}
-	run := NewAttacker(h).Attack(context.Background(), mustSchedule(t, 0, Stage{Duration: 500 * time.Millisecond, From: 50, To: 50}))
+	run := NewAttacker(h).Attack(context.Background(), mustSchedule(t, 0, plan.Stage{Duration: 500 * time.Millisecond, From: 50, To: 50}))
 	results := collect(run)
 	checkResults(t, results, run)
 	if len(results) != 25 {
@@ -84,7 +87,7 @@ func TestAttackSyncIsOneAtATime(t *testing.T) {
 func TestAttackAsyncIsOpenLoop(t *testing.T) {
 	t.Parallel()
 	h := &fakeHitter{delay: 50 * time.Millisecond}
-	run := NewAttacker(h).Attack(context.Background(), mustSchedule(t, 0, Stage{Duration: time.Second, From: 400, To: 400}))
+	run := NewAttacker(h).Attack(context.Background(), mustSchedule(t, 0, plan.Stage{Duration: time.Second, From: 400, To: 400}))
 	results := collect(run)
 	checkResults(t, results, run)
 	if len(results) != 400 {
@@ -102,12 +105,12 @@ func TestAttackAsyncIsOpenLoop(t *testing.T) {
 func TestAttackCapDelayIsCounted(t *testing.T) {
 	t.Parallel()
 	h := &fakeHitter{delay: 100 * time.Millisecond}
-	run := NewAttacker(h, WithMode(ModeAsync), WithMaxInFlight(2)).
-		Attack(context.Background(), mustSchedule(t, 0, Stage{Duration: 500 * time.Millisecond, From: 100, To: 100}))
-	results := collect(run)
-	checkResults(t, results, run)
-	if len(results) != 50 || h.peak.Load() > 2 {
-		t.Fatalf("%d results, peak %d; want 50 with at most 2 in flight", len(results), h.peak.Load())
+	run := NewAttacker(h, WithMode(plan.ModeAsync), WithMaxInFlight(2)).
+		Attack(context.Background(), mustSchedule(t, 0, plan.Stage{Duration: 500 * time.Millisecond, From: 100, To: 100}))
+	got := collect(run)
+	checkResults(t, got, run)
+	if len(got) != 50 || h.peak.Load() > 2 {
+		t.Fatalf("%d results, peak %d; want 50 with at most 2 in flight", len(got), h.peak.Load())
 	}
 	if run.Stats().Capped == 0 {
 		t.Error("the cap was hit but not counted")
@@ -119,8 +122,8 @@ func TestAttackCapDelayIsCounted(t *testing.T) {
 	// 2 per 100 ms is 20/s of the 100/s due: by the end of the schedule the
 	// last request sent is ~0.4 s late, and its corrected latency says so
 	// while its service time stays ~100 ms.
-	var last Result
-	for _, r := range results {
+	var last results.Result
+	for _, r := range got {
 		if !r.Dropped() && r.Seq >= last.Seq {
 			last = r
 		}
@@ -138,18 +141,18 @@ func TestAttackEndsWithTheSchedule(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
 		name string
-		mode Mode
+		mode plan.Mode
 		rate float64
 	}{
-		{"async at the cap", ModeAsync, 200}, // 5 in flight × 200 ms: 25/s of 200/s
-		{"sync", ModeSync, 50},               // one at a time × 200 ms: 5/s of 50/s
+		{"async at the cap", plan.ModeAsync, 200}, // 5 in flight × 200 ms: 25/s of 200/s
+		{"sync", plan.ModeSync, 50},               // one at a time × 200 ms: 5/s of 50/s
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			h := &fakeHitter{delay: 200 * time.Millisecond}
 			start := time.Now()
 			run := NewAttacker(h, WithMode(tc.mode), WithMaxInFlight(5)).
-				Attack(context.Background(), mustSchedule(t, 0, Stage{Duration: time.Second, From: tc.rate, To: tc.rate}))
+				Attack(context.Background(), mustSchedule(t, 0, plan.Stage{Duration: time.Second, From: tc.rate, To: tc.rate}))
 			results := collect(run)
 			took := time.Since(start)
 			checkResults(t, results, run)
@@ -185,7 +188,7 @@ func TestAttackEndsWithTheSchedule(t *testing.T) {
 func TestAttackRequestLimitDropsNothing(t *testing.T) {
 	t.Parallel()
 	h := &fakeHitter{delay: 20 * time.Millisecond}
-	run := NewAttacker(h, WithMode(ModeSync)).Attack(context.Background(), mustSchedule(t, 10, Stage{From: 1000, To: 1000}))
+	run := NewAttacker(h, WithMode(plan.ModeSync)).Attack(context.Background(), mustSchedule(t, 10, plan.Stage{From: 1000, To: 1000}))
 	results := collect(run)
 	checkResults(t, results, run)
 	if len(results) != 10 || run.Stats().Dropped != 0 {
@@ -199,22 +202,22 @@ func TestAttackCancelFinishesInFlight(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	time.AfterFunc(300*time.Millisecond, cancel)
 	start := time.Now()
-	run := NewAttacker(h, WithMode(ModeAsync)).Attack(ctx, mustSchedule(t, 0, Stage{Duration: time.Minute, From: 100, To: 100}))
-	results := collect(run)
-	checkResults(t, results, run)
+	run := NewAttacker(h, WithMode(plan.ModeAsync)).Attack(ctx, mustSchedule(t, 0, plan.Stage{Duration: time.Minute, From: 100, To: 100}))
+	got := collect(run)
+	checkResults(t, got, run)
 	if !run.Stats().Interrupted {
 		t.Error("not marked interrupted")
 	}
 	if took := time.Since(start); took > 5*time.Second {
 		t.Errorf("took %v to stop", took)
 	}
-	for _, r := range results {
-		if r.Class != ClassOK {
+	for _, r := range got {
+		if r.Class != results.ClassOK {
 			t.Fatalf("in-flight request %d ended %v: it should have been allowed to finish", r.Seq, r.Class)
 		}
 	}
-	if len(results) < 20 || len(results) > 40 {
-		t.Errorf("%d results for ~300 ms at 100/s", len(results))
+	if len(got) < 20 || len(got) > 40 {
+		t.Errorf("%d results for ~300 ms at 100/s", len(got))
 	}
 }
 
@@ -222,15 +225,15 @@ func TestAttackAbortCancelsInFlight(t *testing.T) {
 	t.Parallel()
 	h := &fakeHitter{delay: time.Hour}
 	ctx, cancel := context.WithCancel(context.Background())
-	run := NewAttacker(h, WithMode(ModeAsync)).Attack(ctx, mustSchedule(t, 0, Stage{Duration: time.Minute, From: 100, To: 100}))
+	run := NewAttacker(h, WithMode(plan.ModeAsync)).Attack(ctx, mustSchedule(t, 0, plan.Stage{Duration: time.Minute, From: 100, To: 100}))
 	time.AfterFunc(100*time.Millisecond, func() { cancel(); run.Abort() })
-	results := collect(run)
-	checkResults(t, results, run)
-	if len(results) == 0 {
+	got := collect(run)
+	checkResults(t, got, run)
+	if len(got) == 0 {
 		t.Fatal("no results")
 	}
-	for _, r := range results {
-		if r.Class != ClassCanceled {
+	for _, r := range got {
+		if r.Class != results.ClassCanceled {
 			t.Fatalf("request %d ended %v, want canceled", r.Seq, r.Class)
 		}
 	}
@@ -245,7 +248,7 @@ func TestAttackModePerStage(t *testing.T) {
 		rate float64
 		one  bool
 	}{{sync, 50, true}, {async, 400, false}} {
-		run := NewAttacker(tc.h).Attack(context.Background(), mustSchedule(t, 0, Stage{Duration: 300 * time.Millisecond, From: tc.rate, To: tc.rate}))
+		run := NewAttacker(tc.h).Attack(context.Background(), mustSchedule(t, 0, plan.Stage{Duration: 300 * time.Millisecond, From: tc.rate, To: tc.rate}))
 		collect(run)
 		if (tc.h.peak.Load() == 1) != tc.one {
 			t.Errorf("rate %v: peak concurrency %d", tc.rate, tc.h.peak.Load())
@@ -257,7 +260,7 @@ func TestAttackTickGroupsIntendedTimes(t *testing.T) {
 	t.Parallel()
 	h := &fakeHitter{delay: time.Millisecond}
 	run := NewAttacker(h, WithTick(10*time.Millisecond)).
-		Attack(context.Background(), mustSchedule(t, 0, Stage{Duration: 100 * time.Millisecond, From: 1000, To: 1000}))
+		Attack(context.Background(), mustSchedule(t, 0, plan.Stage{Duration: 100 * time.Millisecond, From: 1000, To: 1000}))
 	results := collect(run)
 	checkResults(t, results, run)
 	if len(results) != 100 {

@@ -9,10 +9,12 @@ import (
 	"net"
 	"strings"
 	"syscall"
+
+	"github.com/cloudperf/cloudperf/client/results"
 )
 
 // Classify maps a request error to its class.
-func Classify(err error) Class {
+func Classify(err error) results.Class {
 	var (
 		dnsErr    *net.DNSError
 		netErr    net.Error
@@ -25,23 +27,23 @@ func Classify(err error) Class {
 	)
 	switch {
 	case err == nil:
-		return ClassOK
+		return results.ClassOK
 	case errors.Is(err, context.Canceled):
-		return ClassCanceled
+		return results.ClassCanceled
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, syscall.ETIMEDOUT):
-		return ClassTimeout
+		return results.ClassTimeout
 	case errors.As(err, &dnsErr):
-		return ClassDNS
+		return results.ClassDNS
 	case errors.Is(err, syscall.ECONNREFUSED):
-		return ClassRefused
+		return results.ClassRefused
 	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE),
 		errors.Is(err, syscall.ECONNABORTED), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
-		return ClassReset
+		return results.ClassReset
 	case errors.As(err, &recordErr), errors.As(err, &alertErr), errors.As(err, &verifyErr),
 		errors.As(err, &unknownCA), errors.As(err, &hostErr), errors.As(err, &certErr):
-		return ClassTLS
+		return results.ClassTLS
 	case errors.As(err, &netErr) && netErr.Timeout():
-		return ClassTimeout
+		return results.ClassTimeout
 	}
 	// net/http reports these as plain strings.
 	msg := err.Error()
@@ -51,14 +53,14 @@ func Classify(err error) Class {
 		// Bytes before any request was written (a server that speaks first,
 		// like SSH): net/http closes the connection with a nil cause.
 		strings.Contains(msg, "readLoopPeekFailLocked"):
-		return ClassProtocol
+		return results.ClassProtocol
 	case strings.Contains(msg, "Client.Timeout"), strings.Contains(msg, "timeout awaiting response headers"):
-		return ClassTimeout
+		return results.ClassTimeout
 	case strings.Contains(msg, "tls: "), strings.Contains(msg, "x509: "):
-		return ClassTLS
+		return results.ClassTLS
 	case strings.Contains(msg, "connection reset"), strings.Contains(msg, "server closed idle connection"),
 		strings.Contains(msg, "broken pipe"):
-		return ClassReset
+		return results.ClassReset
 	}
-	return ClassOther
+	return results.ClassOther
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"github.com/cloudperf/cloudperf/app/rawtcp"
+	"github.com/cloudperf/cloudperf/client/results"
 )
 
 // FastHitter is a Hitter over fasthttp's HostClient: HTTP/1.1 keep-alive with
@@ -251,7 +252,7 @@ func (h *FastHitter) request() *fasthttp.Request {
 // Hit sends one request and reads the whole response.
 func (h *FastHitter) Hit(ctx context.Context) Response {
 	if ctx.Err() != nil {
-		return Response{Class: ClassCanceled}
+		return Response{Class: results.ClassCanceled}
 	}
 	req := h.request()
 	defer h.requests.Put(req)
@@ -274,13 +275,13 @@ func (h *FastHitter) Hit(ctx context.Context) Response {
 	}
 	if err != nil {
 		if ctx.Err() != nil { // aborted: its connection was closed under it
-			return Response{Class: ClassCanceled}
+			return Response{Class: results.ClassCanceled}
 		}
 		return Response{Class: classifyFast(err)}
 	}
-	r := Response{Status: resp.StatusCode(), Class: ClassOK}
+	r := Response{Status: resp.StatusCode(), Class: results.ClassOK}
 	if r.Status >= 400 {
-		r.Class = ClassHTTP
+		r.Class = results.ClassHTTP
 	}
 	body := resp.Body()
 	r.Bytes = int64(len(body))
@@ -288,21 +289,21 @@ func (h *FastHitter) Hit(ctx context.Context) Response {
 	return r
 }
 
-func classifyFast(err error) Class {
+func classifyFast(err error) results.Class {
 	switch {
 	case errors.Is(err, fasthttp.ErrTimeout), errors.Is(err, fasthttp.ErrDialTimeout), errors.Is(err, fasthttp.ErrNoFreeConns):
-		return ClassTimeout
+		return results.ClassTimeout
 	case errors.Is(err, fasthttp.ErrConnectionClosed):
-		return ClassReset
+		return results.ClassReset
 	case errors.Is(err, fasthttp.ErrBodyTooLarge):
-		return ClassOther
+		return results.ClassOther
 	}
-	if c := Classify(err); c != ClassOther {
+	if c := Classify(err); c != results.ClassOther {
 		return c
 	}
 	if msg := err.Error(); strings.Contains(msg, "cannot find http request method") ||
 		strings.Contains(msg, "error when reading response headers") || strings.Contains(msg, "unsupported http") {
-		return ClassProtocol
+		return results.ClassProtocol
 	}
-	return ClassOther
+	return results.ClassOther
 }

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/cloudperf/cloudperf/client/results"
 )
 
 // --header reaches the server as given, with both engines: one User-Agent
@@ -31,7 +33,7 @@ func TestHitterHeaders(t *testing.T) {
 			t.Run(kind.name+"/"+tt.name, func(t *testing.T) {
 				h := kind.new(t, HTTPOptions{URL: srv.URL, Header: tt.header, Timeout: 5 * time.Second, KeepAlive: true})
 				for i := 0; i < 3; i++ { // the same each time: a request reused carries nothing over
-					if r := h.Hit(context.Background()); r.Class != ClassOK {
+					if r := h.Hit(context.Background()); r.Class != results.ClassOK {
 						t.Fatalf("Hit: %+v", r)
 					}
 					r := <-got

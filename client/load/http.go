@@ -13,6 +13,8 @@ import (
 	"net/url"
 	"sync"
 	"time"
+
+	"github.com/cloudperf/cloudperf/client/results"
 )
 
 // Hitter sends one request and says how it ended. Implementations must be
@@ -26,7 +28,7 @@ type Response struct {
 	Status int
 	Bytes  int64
 	Host   string
-	Class  Class
+	Class  results.Class
 }
 
 // HTTPOptions configure an HTTPHitter.
@@ -195,9 +197,9 @@ func (h *HTTPHitter) Hit(ctx context.Context) Response {
 			conn.Close()
 		}
 	}()
-	r := Response{Status: resp.StatusCode, Class: ClassOK}
+	r := Response{Status: resp.StatusCode, Class: results.ClassOK}
 	if resp.StatusCode >= 400 {
-		r.Class = ClassHTTP
+		r.Class = results.ClassHTTP
 	}
 
 	bp := h.bodyBufs.Get().(*[]byte)

@@ -12,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/cloudperf/cloudperf/client/results"
 )
 
 func newHitter(t *testing.T, url string, timeout time.Duration) *HTTPHitter {
@@ -95,26 +97,26 @@ func TestHTTPHitterClasses(t *testing.T) {
 	tests := []struct {
 		name   string
 		url    string
-		class  Class
+		class  results.Class
 		status int
 		host   string
 		bytes  int64
 	}{
-		{"ok", ok.URL, ClassOK, 200, "pod-a", int64(len(helloBody))},
-		{"500", failing.URL, ClassHTTP, 500, "", 5},
-		{"timeout", slow.URL, ClassTimeout, 0, "", 0},
-		{"refused", refusedURL, ClassRefused, 0, "", 0},
-		{"reset", resetURL, ClassReset, 0, "", 0},
-		{"not HTTP", garbageURL, ClassProtocol, 0, "", 0},
-		{"dns", "http://does-not-exist.invalid/", ClassDNS, 0, "", 0},
-		{"self-signed TLS", tlsSrv.URL, ClassTLS, 0, "", 0},
-		{"large body counted", big.URL, ClassOK, 200, "", 100_000},
+		{"ok", ok.URL, results.ClassOK, 200, "pod-a", int64(len(helloBody))},
+		{"500", failing.URL, results.ClassHTTP, 500, "", 5},
+		{"timeout", slow.URL, results.ClassTimeout, 0, "", 0},
+		{"refused", refusedURL, results.ClassRefused, 0, "", 0},
+		{"reset", resetURL, results.ClassReset, 0, "", 0},
+		{"not HTTP", garbageURL, results.ClassProtocol, 0, "", 0},
+		{"dns", "http://does-not-exist.invalid/", results.ClassDNS, 0, "", 0},
+		{"self-signed TLS", tlsSrv.URL, results.ClassTLS, 0, "", 0},
+		{"large body counted", big.URL, results.ClassOK, 200, "", 100_000},
 	}
 	for _, kind := range hitterKinds {
 		for _, tt := range tests {
 			t.Run(kind.name+"/"+tt.name, func(t *testing.T) {
 				timeout := 10 * time.Second // a TLS handshake under -race on a busy machine can take a few hundred ms
-				if tt.class == ClassTimeout {
+				if tt.class == results.ClassTimeout {
 					timeout = 300 * time.Millisecond
 				}
 				r := kind.new(t, HTTPOptions{URL: tt.url, Timeout: timeout, KeepAlive: true, MaxConns: 4}).Hit(context.Background())
@@ -157,7 +159,7 @@ func TestHTTPHitterInsecureAcceptsSelfSigned(t *testing.T) {
 	defer srv.Close()
 	for _, kind := range hitterKinds {
 		h := kind.new(t, HTTPOptions{URL: srv.URL, Timeout: time.Second, Insecure: true})
-		if r := h.Hit(context.Background()); r.Class != ClassOK {
+		if r := h.Hit(context.Background()); r.Class != results.ClassOK {
 			t.Fatalf("%s with Insecure: %+v", kind.name, r)
 		}
 	}
@@ -168,7 +170,7 @@ func TestHTTPHitterCanceled(t *testing.T) {
 	defer srv.Close()
 	ctx, cancel := context.WithCancel(context.Background())
 	time.AfterFunc(50*time.Millisecond, cancel)
-	if r := newHitter(t, srv.URL, 5*time.Second).Hit(ctx); r.Class != ClassCanceled {
+	if r := newHitter(t, srv.URL, 5*time.Second).Hit(ctx); r.Class != results.ClassCanceled {
 		t.Fatalf("canceled request: %+v", r)
 	}
 }
@@ -226,7 +228,7 @@ func TestMaxConnAge(t *testing.T) {
 				mu.Unlock()
 				h := kind.new(t, HTTPOptions{URL: srv.URL, Timeout: time.Second, KeepAlive: true, MaxConns: 1, MaxConnAge: tc.age, Insecure: true})
 				for i := 0; i < 20; i++ {
-					if r := h.Hit(context.Background()); r.Class != ClassOK {
+					if r := h.Hit(context.Background()); r.Class != results.ClassOK {
 						t.Fatalf("%s %s: hit: %+v", srv.URL, kind.name, r)
 					}
 					time.Sleep(10 * time.Millisecond)

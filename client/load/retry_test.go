@@ -12,6 +12,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/cloudperf/cloudperf/client/results"
 )
 
 // A kept-alive connection the server closed while it was idle (an idle
@@ -48,7 +50,7 @@ func TestServerClosedConnections(t *testing.T) {
 				answeredConns.Store(0)
 				h := kind.new(t, HTTPOptions{URL: answerOnce, Timeout: 5 * time.Second, KeepAlive: true, MaxConns: 1, Insecure: true})
 				for i := range 3 {
-					if r := h.Hit(context.Background()); r.Class != ClassOK {
+					if r := h.Hit(context.Background()); r.Class != results.ClassOK {
 						t.Fatalf("request %d after the server closed the idle connection: %+v (%v)", i, r, r.Class)
 					}
 					time.Sleep(20 * time.Millisecond) // the server's FIN arrives
@@ -67,13 +69,13 @@ func TestServerClosedConnections(t *testing.T) {
 				}
 				wg.Wait()
 				time.Sleep(50 * time.Millisecond)
-				if r := h.Hit(context.Background()); r.Class != ClassOK {
+				if r := h.Hit(context.Background()); r.Class != results.ClassOK {
 					t.Errorf("with the server's idle connections all closed: %+v (%v)", r, r.Class)
 				}
 
 				silentConns.Store(0)
 				h = kind.new(t, HTTPOptions{URL: silent, Timeout: 5 * time.Second, KeepAlive: true, MaxConns: 1, Insecure: true})
-				if r := h.Hit(context.Background()); r.Class != ClassReset {
+				if r := h.Hit(context.Background()); r.Class != results.ClassReset {
 					t.Errorf("a new connection closed before answering: %+v (%v), want reset", r, r.Class)
 				}
 				if n := silentConns.Load(); n != 1 {

@@ -8,46 +8,38 @@ import (
 	"io/fs"
 	"sync"
 	"time"
+
+	"github.com/cloudperf/cloudperf/client/plan"
+	"github.com/cloudperf/cloudperf/client/results"
 )
 
 // Config is one load run.
 type Config struct {
 	Target      string // shown in the summary
 	Hitter      Hitter
-	Schedule    *Schedule
-	Mode        Mode
+	Schedule    *plan.Schedule
+	Mode        plan.Mode
 	MaxInFlight int
 	Tick        time.Duration // see WithTick
 
 	Log       io.Writer // per-request log; nil for none
-	LogFormat LogFormat
+	LogFormat results.LogFormat
 	LogName   string // shown in the summary
 
-	Thresholds []Threshold
+	Thresholds []results.Threshold
 	Interval   time.Duration // time-series step; default 1s
 
 	// Progress, if set, is called about once a second with the run so far.
-	Progress func(Progress)
+	Progress func(results.Progress)
 	// Abort, when closed, cancels the requests in flight (a second Ctrl-C).
 	Abort <-chan struct{}
-}
-
-// Progress is a live view of a run.
-type Progress struct {
-	Elapsed  time.Duration
-	Planned  time.Duration
-	Sent     int64
-	Expected int64
-	Rate     float64 // achieved so far
-	P99      time.Duration
-	Errors   int64
 }
 
 // Run dispatches the schedule until it ends or ctx is cancelled, feeding
 // every result once to the log and the metrics, and returns the summary of
 // what was measured. A log write error stops the run (the summary is still
 // returned, with the error). The log is flushed on every path.
-func Run(ctx context.Context, cfg Config) (Summary, error) {
+func Run(ctx context.Context, cfg Config) (results.Summary, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	attack := NewAttacker(cfg.Hitter, WithMode(cfg.Mode), WithMaxInFlight(cfg.MaxInFlight), WithTick(cfg.Tick)).Attack(ctx, cfg.Schedule)
@@ -67,13 +59,13 @@ func Run(ctx context.Context, cfg Config) (Summary, error) {
 		defer close(ran)
 	}
 
-	metrics := NewMetrics(cfg.Schedule, cfg.Interval)
-	var log *LogWriter
+	metrics := results.NewMetrics(cfg.Schedule, cfg.Interval)
+	var log *results.LogWriter
 	if cfg.Log != nil {
-		log = NewLogWriter(cfg.Log, cfg.LogFormat, attack.Start())
+		log = results.NewLogWriter(cfg.Log, cfg.LogFormat, attack.Start())
 	}
 	var logErr error
-	consume := func(r Result) {
+	consume := func(r results.Result) {
 		if log != nil && logErr == nil {
 			if err := log.Write(r); err != nil {
 				logErr = logError(cfg.LogName, err, log, true)
@@ -90,12 +82,12 @@ func Run(ctx context.Context, cfg Config) (Summary, error) {
 	} else {
 		tick := time.NewTicker(time.Second)
 		defer tick.Stop()
-		results := attack.Results()
+		stream := attack.Results()
 		var sent int64
 	loop:
 		for {
 			select {
-			case r, ok := <-results:
+			case r, ok := <-stream:
 				if !ok {
 					break loop
 				}
@@ -103,7 +95,7 @@ func Run(ctx context.Context, cfg Config) (Summary, error) {
 				consume(r)
 			case <-tick.C:
 				elapsed := time.Since(attack.Start())
-				cfg.Progress(Progress{
+				cfg.Progress(results.Progress{
 					Elapsed: elapsed, Planned: cfg.Schedule.Duration(), Sent: sent, Expected: cfg.Schedule.Expected(),
 					Rate: float64(sent) / elapsed.Seconds(), P99: metrics.P99(), Errors: metrics.Errors(),
 				})
@@ -120,7 +112,7 @@ func Run(ctx context.Context, cfg Config) (Summary, error) {
 	if ctx.Err() != nil {
 		stats.Interrupted = true
 	}
-	summary := metrics.Summarize(RunInfo{Target: cfg.Target, Start: attack.Start(), Mode: cfg.Mode, Stats: stats, Log: cfg.LogName})
+	summary := metrics.Summarize(results.RunInfo{Target: cfg.Target, Start: attack.Start(), Mode: cfg.Mode, Stats: stats, Log: cfg.LogName})
 	for _, t := range cfg.Thresholds {
 		summary.Thresholds = append(summary.Thresholds, t.Check(summary))
 	}
@@ -129,7 +121,7 @@ func Run(ctx context.Context, cfg Config) (Summary, error) {
 
 // logError says what a log write error cost: the run stops there (stopped),
 // and the log keeps the lines written before it, each whole.
-func logError(name string, err error, log *LogWriter, stopped bool) error {
+func logError(name string, err error, log *results.LogWriter, stopped bool) error {
 	var pathErr *fs.PathError
 	if errors.As(err, &pathErr) { // "write run.csv: no space left on device": the name is said once
 		err = pathErr.Err

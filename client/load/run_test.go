@@ -12,6 +12,8 @@ import (
 
 	"github.com/cloudperf/cloudperf/app/hello"
 	"github.com/cloudperf/cloudperf/client/load"
+	"github.com/cloudperf/cloudperf/client/plan"
+	"github.com/cloudperf/cloudperf/client/results"
 )
 
 // serveApp runs the real service on a loopback port for the test's life.
@@ -32,32 +34,32 @@ func serveApp(t *testing.T, wrap func(http.Handler) http.Handler) string {
 }
 
 type runOut struct {
-	summary load.Summary
-	records []load.Record
+	summary results.Summary
+	records []results.Record
 }
 
-func runLoad(t *testing.T, url string, mode load.Mode, maxInFlight int, stages ...load.Stage) runOut {
+func runLoad(t *testing.T, url string, mode plan.Mode, maxInFlight int, stages ...plan.Stage) runOut {
 	t.Helper()
 	hitter, err := load.NewHTTPHitter(load.HTTPOptions{URL: url, Timeout: 5 * time.Second, KeepAlive: true, MaxConns: 100})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer hitter.Close()
-	sched, err := load.NewSchedule(stages, 0)
+	sched, err := plan.NewSchedule(stages, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var log bytes.Buffer
 	sum, err := load.Run(context.Background(), load.Config{
 		Target: url, Hitter: hitter, Schedule: sched, Mode: mode, MaxInFlight: maxInFlight,
-		Log: &log, LogFormat: load.LogCSV, LogName: "test.csv",
+		Log: &log, LogFormat: results.LogCSV, LogName: "test.csv",
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var out runOut
 	out.summary = sum
-	if err := load.ReadLog(&log, func(r load.Record) error { out.records = append(out.records, r); return nil }); err != nil {
+	if err := results.ReadLog(&log, func(r results.Record) error { out.records = append(out.records, r); return nil }); err != nil {
 		t.Fatalf("log does not parse: %v", err)
 	}
 	if int64(len(out.records)) != sum.Requests+sum.Warmup {
@@ -66,13 +68,13 @@ func runLoad(t *testing.T, url string, mode load.Mode, maxInFlight int, stages .
 	return out
 }
 
-func hold(d time.Duration, rate float64) load.Stage {
-	return load.Stage{Duration: d, From: rate, To: rate}
+func hold(d time.Duration, rate float64) plan.Stage {
+	return plan.Stage{Duration: d, From: rate, To: rate}
 }
 
 func TestSyncAgainstTheApp(t *testing.T) {
 	t.Parallel()
-	out := runLoad(t, serveApp(t, nil), load.ModeAuto, 0, hold(4*time.Second, 50))
+	out := runLoad(t, serveApp(t, nil), plan.ModeAuto, 0, hold(4*time.Second, 50))
 	if n := len(out.records); n < 196 || n > 204 {
 		t.Errorf("sync 50/s for 4 s logged %d lines, want 200±4", n)
 	}
@@ -89,7 +91,7 @@ func TestSyncAgainstTheApp(t *testing.T) {
 
 func TestAsyncAgainstTheApp(t *testing.T) {
 	t.Parallel()
-	out := runLoad(t, serveApp(t, nil), load.ModeAuto, 0, hold(4*time.Second, 300))
+	out := runLoad(t, serveApp(t, nil), plan.ModeAuto, 0, hold(4*time.Second, 300))
 	s := out.summary
 	if s.Mode != "async" || s.Failed != 0 || s.Requests != 1200 {
 		t.Errorf("mode %s, requests %d, failed %d (%v)", s.Mode, s.Requests, s.Failed, s.Errors)
@@ -121,18 +123,18 @@ func TestStallIsNotHidden(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name        string
-		mode        load.Mode
+		mode        plan.Mode
 		maxInFlight int
 		serviceLow  bool
 	}{
 		// One at a time: the requests due during the stall wait in the client,
 		// so their latency counts the wait and their service time does not.
-		{"sync", load.ModeSync, 0, true},
+		{"sync", plan.ModeSync, 0, true},
 		// Open loop with a small cap: the same, the wait is at the cap.
-		{"async capped", load.ModeAsync, 4, true},
+		{"async capped", plan.ModeAsync, 4, true},
 		// Open loop with room: the requests wait in the server instead, so the
 		// service time sees the stall too — nothing hides it either way.
-		{"async open", load.ModeAsync, 1000, false},
+		{"async open", plan.ModeAsync, 1000, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

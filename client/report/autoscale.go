@@ -5,20 +5,20 @@ import (
 	"strings"
 	"time"
 
-	"github.com/cloudperf/cloudperf/client/load"
+	"github.com/cloudperf/cloudperf/client/results"
 )
 
 // autoscalingRows are the analysis of how autoscaling kept up, for the
 // cluster card; none without one.
-func autoscalingRows(a *load.Autoscaling) []row {
+func autoscalingRows(a *results.Autoscaling) []row {
 	if a == nil {
 		return nil
 	}
-	after := func(m *load.Millis) string {
+	after := func(m *results.Millis) string {
 		if m == nil {
 			return "–"
 		}
-		return load.FormatDuration(m.D().Round(100*time.Millisecond)) + " after the rise"
+		return results.FormatDuration(m.D().Round(100*time.Millisecond)) + " after the rise"
 	}
 	rows := []row{
 		{"Load rose", fmt.Sprintf("at %s, %s → %s (%d ready)", clock(a.RiseAt.D()), rate(a.RiseFromRate), rate(a.RiseToRate), a.ReadyAtRise)},
@@ -40,7 +40,7 @@ func autoscalingRows(a *load.Autoscaling) []row {
 			a.BrokenWhileScaling, a.ScalingWindowSeconds, a.BrokenSeconds, strings.Join(a.Thresholds, ", "))})
 	}
 	rows = append(rows, row{"Failed while pods changed", fmt.Sprintf("%s of %s failed requests, within %s of the %d pod changes",
-		thousands(a.FailedDuringChanges), thousands(a.Failed), load.FormatDuration(load.ChurnWindow), a.PodChanges)})
+		thousands(a.FailedDuringChanges), thousands(a.Failed), results.FormatDuration(results.ChurnWindow), a.PodChanges)})
 	for _, n := range a.Notes {
 		rows = append(rows, row{"Note", n})
 	}

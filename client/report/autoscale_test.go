@@ -4,13 +4,13 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/cloudperf/cloudperf/client/load"
+	"github.com/cloudperf/cloudperf/client/results"
 )
 
 func TestAutoscalingInReport(t *testing.T) {
 	s := testSummary(t)
 	s.Cluster = testCluster()
-	s.Autoscaling = load.AnalyzeAutoscaling(s)
+	s.Autoscaling = results.AnalyzeAutoscaling(s)
 	if s.Autoscaling == nil || s.Autoscaling.DecisionAfter == nil {
 		t.Fatalf("the test cluster has a scale-up: %+v", s.Autoscaling)
 	}

@@ -19,7 +19,7 @@ import (
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
-	"github.com/cloudperf/cloudperf/client/load"
+	"github.com/cloudperf/cloudperf/client/results"
 )
 
 // chromiumPath is Debian's chromium package; CI installs it.
@@ -116,7 +116,7 @@ func TestReportInChromium(t *testing.T) {
 	dir := artifactDir(t)
 	s := testSummary(t)
 	s.Cluster = testCluster()
-	s.Autoscaling = load.AnalyzeAutoscaling(s)
+	s.Autoscaling = results.AnalyzeAutoscaling(s)
 	reportPath := filepath.Join(dir, "report.html")
 	writeReport(t, reportPath, s)
 
@@ -318,7 +318,7 @@ func TestReportInChromium(t *testing.T) {
 	}
 	for sel, want := range map[string][]string{
 		"#summary":       {"Target", s.Target, "Achieved rate", "Log file", s.Log},
-		"#latency-table": {"Corrected", "Service time", "p99.9", load.FormatDuration(s.Latency.P99.D())},
+		"#latency-table": {"Corrected", "Service time", "p99.9", results.FormatDuration(s.Latency.P99.D())},
 		"#thresholds":    {"p99<=250ms", "broken", "passed"},
 		"#errors":        {"http_503", "timeout"},
 		"#stages":        {"warm-up", "60 → 180/s"},
@@ -422,7 +422,7 @@ func startChromium(t *testing.T) (context.Context, *browserLog) {
 	return ctx, blog
 }
 
-func writeReport(t *testing.T, path string, s load.Summary) {
+func writeReport(t *testing.T, path string, s results.Summary) {
 	t.Helper()
 	f, err := os.Create(path)
 	if err != nil {

@@ -10,7 +10,7 @@ import (
 	"strings"
 
 	"github.com/cloudperf/cloudperf/client/capacity"
-	"github.com/cloudperf/cloudperf/client/load"
+	"github.com/cloudperf/cloudperf/client/results"
 )
 
 var (
@@ -65,7 +65,7 @@ type capacityStepRow struct {
 func WriteCapacityHTML(w io.Writer, r capacity.Result) error {
 	d := CapacityData{Steps: slices.Clone(r.Steps), Capacity: r.Capacity, BrokenAt: r.BrokenAt, Limits: []LatencyLimit{}, ErrorLimit: -1}
 	for _, expr := range r.Thresholds {
-		t, err := load.ParseThreshold(expr)
+		t, err := results.ParseThreshold(expr)
 		if err != nil || (t.Op != "<" && t.Op != "<=") {
 			continue
 		}
@@ -80,7 +80,7 @@ func WriteCapacityHTML(w io.Writer, r capacity.Result) error {
 	if err != nil {
 		return err
 	}
-	dur := func(m load.Millis) string { return load.FormatDuration(m.D()) }
+	dur := func(m results.Millis) string { return results.FormatDuration(m.D()) }
 	v := capacityView{
 		Target: r.Target, Date: r.Start.Format("2006-01-02 15:04:05 MST"), Headline: capacity.Headline(r), Outcome: r.Outcome,
 		Good: r.Outcome == capacity.Found || r.Outcome == capacity.AboveMaxRate, Notes: r.Notes, inlined: page,

@@ -10,26 +10,26 @@ import (
 	"time"
 
 	"github.com/cloudperf/cloudperf/client/capacity"
-	"github.com/cloudperf/cloudperf/client/load"
+	"github.com/cloudperf/cloudperf/client/results"
 )
 
 // capacityResult is a search of a fake target that takes 315/s: p99 grows
 // towards the knee, then shoots up; some errors above it.
 func capacityResult(t *testing.T) capacity.Result {
 	t.Helper()
-	p99, err := load.ParseThreshold("p99<=100ms")
+	p99, err := results.ParseThreshold("p99<=100ms")
 	if err != nil {
 		t.Fatal(err)
 	}
-	errs, err := load.ParseThreshold("error_rate<=1%")
+	errs, err := results.ParseThreshold("error_rate<=1%")
 	if err != nil {
 		t.Fatal(err)
 	}
-	run := func(_ context.Context, _ int, _ string, rate float64) (load.Summary, bool, error) {
-		s := load.Summary{Requests: int64(rate * 10), AchievedRate: rate, Throughput: rate}
+	run := func(_ context.Context, _ int, _ string, rate float64) (results.Summary, bool, error) {
+		s := results.Summary{Requests: int64(rate * 10), AchievedRate: rate, Throughput: rate}
 		s.OK = s.Requests
 		u := rate / 315
-		ms := func(v float64) load.Millis { return load.Millis(v * float64(time.Millisecond)) }
+		ms := func(v float64) results.Millis { return results.Millis(v * float64(time.Millisecond)) }
 		s.Latency.P50, s.Latency.P90, s.Latency.P99 = ms(5+10*u), ms(8+20*u), ms(12+60*u*u)
 		if rate > 315 {
 			s.Latency.P99 = ms(400 * u)
@@ -42,7 +42,7 @@ func capacityResult(t *testing.T) capacity.Result {
 	}
 	three := int32(3)
 	r, err := capacity.Search(context.Background(), "http://hello.default.svc:5000/?cpu=1ms",
-		capacity.Settings{StartRate: 50, MaxRate: 2000, Step: time.Second, Thresholds: []load.Threshold{p99, errs}},
+		capacity.Settings{StartRate: 50, MaxRate: 2000, Step: time.Second, Thresholds: []results.Threshold{p99, errs}},
 		run, func() (int32, bool) { return three, true })
 	if err != nil {
 		t.Fatal(err)

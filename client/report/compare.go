@@ -8,7 +8,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/cloudperf/cloudperf/client/load"
+	"github.com/cloudperf/cloudperf/client/results"
 )
 
 var (
@@ -41,7 +41,7 @@ type CompareRun struct {
 	Percentiles     Percentiles `json:"percentiles"`
 }
 
-func newCompareRun(name string, s load.Summary) (CompareRun, error) {
+func newCompareRun(name string, s results.Summary) (CompareRun, error) {
 	d, err := NewData(s)
 	if err != nil {
 		return CompareRun{}, err
@@ -58,10 +58,10 @@ func newCompareRun(name string, s load.Summary) (CompareRun, error) {
 	return r, nil
 }
 
-func ms(m load.Millis) float64 { return float64(m) / 1e6 }
+func ms(m results.Millis) float64 { return float64(m) / 1e6 }
 
 type compareView struct {
-	Base, New   load.RunBrief
+	Base, New   results.RunBrief
 	Runs        []compareRunRow
 	Regression  bool
 	Regressions string
@@ -84,7 +84,7 @@ type compareRowView struct {
 // WriteCompareHTML writes a self-contained page comparing two runs: the
 // comparison's table, and both runs' latency, throughput and percentile
 // curves overlaid.
-func WriteCompareHTML(w io.Writer, base, next load.Summary, c load.Comparison) error {
+func WriteCompareHTML(w io.Writer, base, next results.Summary, c results.Comparison) error {
 	var d CompareData
 	var err error
 	if d.Base, err = newCompareRun(c.Base.Name, base); err != nil {
@@ -97,7 +97,7 @@ func WriteCompareHTML(w io.Writer, base, next load.Summary, c load.Comparison) e
 	if err != nil {
 		return err
 	}
-	date := func(r load.RunBrief) string {
+	date := func(r results.RunBrief) string {
 		if r.Start.IsZero() {
 			return "date unknown"
 		}
@@ -111,10 +111,10 @@ func WriteCompareHTML(w io.Writer, base, next load.Summary, c load.Comparison) e
 	}
 	for _, r := range []struct {
 		label string
-		b     load.RunBrief
+		b     results.RunBrief
 	}{{"base", c.Base}, {"new", c.New}} {
 		row := compareRunRow{Label: r.label, Name: r.b.Name, Target: r.b.Target, Date: date(r.b),
-			Requests: thousands(r.b.Requests), Rate: rate(r.b.TargetRate), Elapsed: load.FormatDuration(r.b.Elapsed.D()),
+			Requests: thousands(r.b.Requests), Rate: rate(r.b.TargetRate), Elapsed: results.FormatDuration(r.b.Elapsed.D()),
 			Intervals: strconv.Itoa(r.b.Intervals)}
 		if r.b.Runs > 1 {
 			row.Name += fmt.Sprintf(" (%d generators merged)", r.b.Runs)
@@ -158,7 +158,7 @@ func durationMs(v float64) time.Duration { return time.Duration(v * float64(time
 func cell(unit string, v float64) string {
 	switch unit {
 	case "ms":
-		return load.FormatDuration(durationMs(v))
+		return results.FormatDuration(durationMs(v))
 	case "%":
 		return strconv.FormatFloat(v, 'f', 2, 64) + "%"
 	case "/s":

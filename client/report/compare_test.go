@@ -8,12 +8,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cloudperf/cloudperf/client/load"
+	"github.com/cloudperf/cloudperf/client/results"
 )
 
 // compareRuns are testSummary's run and the same run an hour later with
 // its p50 and p99 three times as long: a regression.
-func compareRuns(t *testing.T) (base, next load.Summary, c load.Comparison) {
+func compareRuns(t *testing.T) (base, next results.Summary, c results.Comparison) {
 	t.Helper()
 	base = testSummary(t)
 	next = testSummary(t)
@@ -26,7 +26,7 @@ func compareRuns(t *testing.T) (base, next load.Summary, c load.Comparison) {
 		iv := &next.Timeline[i]
 		iv.P50, iv.P99 = iv.P50*3, iv.P99*3
 	}
-	c, err := load.Compare(base, next, "base.json", "new.json", load.CompareOptions{Tolerance: 5, ErrorTolerance: 0.1, Resamples: 100})
+	c, err := results.Compare(base, next, "base.json", "new.json", results.CompareOptions{Tolerance: 5, ErrorTolerance: 0.1, Resamples: 100})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,7 +18,7 @@ import (
 
 	hdr "github.com/HdrHistogram/hdrhistogram-go"
 
-	"github.com/cloudperf/cloudperf/client/load"
+	"github.com/cloudperf/cloudperf/client/results"
 )
 
 // The vendored chart library (uPlot 1.6.32, MIT: see assets/uPlot.LICENSE)
@@ -58,7 +58,7 @@ func init() {
 // Data is what the page's script draws from, shipped as one JSON blob.
 type Data struct {
 	// Summary is the run's summary without the per-interval histograms.
-	Summary load.Summary `json:"summary"`
+	Summary results.Summary `json:"summary"`
 	// IntervalSeconds is the width of one timeline interval.
 	IntervalSeconds float64 `json:"interval_s"`
 	// Percentiles is the whole-run latency distribution.
@@ -82,14 +82,14 @@ const pointsPerDecade = 10
 // NewData prepares the page's data: it drops the per-interval and per-stage
 // histograms and the lag's (the page shows their percentiles, which the
 // summary carries) and decodes the whole-run histograms into percentile curves.
-func NewData(s load.Summary) (Data, error) {
+func NewData(s results.Summary) (Data, error) {
 	d := Data{Summary: s, IntervalSeconds: 1}
-	d.Summary.Timeline = make([]load.Interval, len(s.Timeline))
+	d.Summary.Timeline = make([]results.Interval, len(s.Timeline))
 	for i, iv := range s.Timeline {
 		iv.Histogram, iv.ServiceHistogram = "", ""
 		d.Summary.Timeline[i] = iv
 	}
-	d.Summary.Stages = make([]load.StageSummary, len(s.Stages))
+	d.Summary.Stages = make([]results.StageSummary, len(s.Stages))
 	for i, st := range s.Stages {
 		st.Histogram = ""
 		d.Summary.Stages[i] = st
@@ -161,7 +161,7 @@ func percentiles(corrected, service *hdr.Histogram) Percentiles {
 func usToMs(us int64) float64 { return float64(us) / 1000 }
 
 // WriteHTML writes the report of a run as one self-contained HTML page.
-func WriteHTML(w io.Writer, s load.Summary) error {
+func WriteHTML(w io.Writer, s results.Summary) error {
 	d, err := NewData(s)
 	if err != nil {
 		return err
@@ -234,8 +234,8 @@ type clusterView struct {
 
 type eventRow struct{ At, Kind, Message string }
 
-func newView(s load.Summary) view {
-	dur := func(m load.Millis) string { return load.FormatDuration(m.D()) }
+func newView(s results.Summary) view {
+	dur := func(m results.Millis) string { return results.FormatDuration(m.D()) }
 	v := view{
 		Target:      s.Target,
 		Date:        s.Start.Format("2006-01-02 15:04:05 MST"),
@@ -252,7 +252,7 @@ func newView(s load.Summary) view {
 	}
 	verdict := s.Verdict
 	if verdict.Line == "" { // a summary from a client that did not judge
-		verdict = load.Judge(s)
+		verdict = results.Judge(s)
 	}
 	v.Verdict = verdictView{Short: verdict.Short(), Line: verdict.Line, Class: "good"}
 	if !verdict.KeptUp {
@@ -313,7 +313,7 @@ func newView(s load.Summary) view {
 		v.Run = append(v.Run, row{"Log file", s.Log})
 	}
 
-	latency := func(name, note string, l load.LatencyStats) latencyRow {
+	latency := func(name, note string, l results.LatencyStats) latencyRow {
 		return latencyRow{Name: name, Note: note, Cnt: thousands(l.Count),
 			Mean: dur(l.Mean), Min: dur(l.Min), P50: dur(l.P50), P90: dur(l.P90), P95: dur(l.P95),
 			P99: dur(l.P99), P999: dur(l.P999), Max: dur(l.Max)}
@@ -329,7 +329,7 @@ func newView(s load.Summary) view {
 	}
 
 	for _, st := range s.Stages {
-		r := stageRow{Name: strconv.Itoa(load.StageNumber(s.Stages, st.Stage)), Start: dur(st.Start), Duration: dur(st.Duration),
+		r := stageRow{Name: strconv.Itoa(results.StageNumber(s.Stages, st.Stage)), Start: dur(st.Start), Duration: dur(st.Duration),
 			Rate: strconv.FormatFloat(st.From, 'g', 6, 64), Mode: st.Mode, Warmup: st.Warmup,
 			Requests: thousands(st.Requests), OK: thousands(st.OK), P50: dur(st.Latency.P50), P99: dur(st.Latency.P99)}
 		if st.To != st.From {
@@ -384,7 +384,7 @@ func newView(s load.Summary) view {
 	return v
 }
 
-func newClusterView(c *load.ClusterTimeline) clusterView {
+func newClusterView(c *results.ClusterTimeline) clusterView {
 	if c == nil {
 		return clusterView{Reason: "this run did not watch a Kubernetes deployment"}
 	}
@@ -420,10 +420,10 @@ func clock(d time.Duration) string {
 }
 
 // actual formats a threshold's measured value in its unit.
-func actual(t load.ThresholdResult) string {
+func actual(t results.ThresholdResult) string {
 	switch t.Unit {
 	case "ms":
-		return load.FormatDuration(time.Duration(t.Actual * float64(time.Millisecond)))
+		return results.FormatDuration(time.Duration(t.Actual * float64(time.Millisecond)))
 	case "%":
 		return strconv.FormatFloat(t.Actual, 'f', 2, 64) + "%"
 	case "/s":

@@ -11,18 +11,19 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cloudperf/cloudperf/client/load"
+	"github.com/cloudperf/cloudperf/client/plan"
+	"github.com/cloudperf/cloudperf/client/results"
 )
 
 const testTarget = "http://web.demo.svc.cluster.local:8080/work?ms=5&kb=1"
 
-// testSummary is a realistic ~65 s run built with the load engine itself: a
+// testSummary is a realistic ~65 s run built with the client's own schedule and metrics: a
 // 5 s warm-up, 20 s at 60/s, a ramp to 180/s and 20 s there; the service slows
 // down from 28 s to 40 s (a latency bump with some 503s and timeouts) until a
 // scale-out from 3 to 6 pods takes effect.
-func testSummary(t testing.TB, hosts ...string) load.Summary {
+func testSummary(t testing.TB, hosts ...string) results.Summary {
 	t.Helper()
-	sched, err := load.NewSchedule([]load.Stage{
+	sched, err := plan.NewSchedule([]plan.Stage{
 		{Duration: 5 * time.Second, From: 20, To: 20, Warmup: true},
 		{Duration: 20 * time.Second, From: 60, To: 60},
 		{Duration: 20 * time.Second, From: 60, To: 180},
@@ -36,8 +37,8 @@ func testSummary(t testing.TB, hosts ...string) load.Summary {
 			"web-7d9f8c6b5-h5c8r", "web-7d9f8c6b5-mj2vd", "web-7d9f8c6b5-x4n9s"}
 	}
 	rng := rand.New(rand.NewPCG(6, 42))
-	m := load.NewMetrics(sched, time.Second)
-	var results []load.Result
+	m := results.NewMetrics(sched, time.Second)
+	var rs []results.Result
 	for seq := int64(0); ; seq++ {
 		at, stage, ok := sched.At(seq)
 		if !ok {
@@ -52,8 +53,8 @@ func testSummary(t testing.TB, hosts ...string) load.Summary {
 		lag := time.Duration(50+rng.IntN(250)) * time.Microsecond
 		lag += time.Duration(bump * bump * 120 * float64(time.Millisecond) * rng.Float64())
 		service := time.Duration((4 + 3*rng.ExpFloat64() + bump*260*rng.Float64()) * float64(time.Millisecond))
-		r := load.Result{Seq: seq, Stage: stage, Warmup: sched.Warmup(seq), Intended: at, Sent: at + lag,
-			Status: 200, Class: load.ClassOK, Bytes: 1024}
+		r := results.Result{Seq: seq, Stage: stage, Warmup: sched.Warmup(seq), Intended: at, Sent: at + lag,
+			Status: 200, Class: results.ClassOK, Bytes: 1024}
 		pods := 3
 		if sec > 40 {
 			pods = len(hosts)
@@ -61,28 +62,28 @@ func testSummary(t testing.TB, hosts ...string) load.Summary {
 		r.Host = hosts[rng.IntN(min(pods, len(hosts)))]
 		switch p := rng.Float64(); {
 		case bump > 0.5 && p < 0.04*bump:
-			r.Class, r.Status, r.Host, r.Bytes = load.ClassHTTP, 503, "", 0
+			r.Class, r.Status, r.Host, r.Bytes = results.ClassHTTP, 503, "", 0
 		case bump > 0.8 && p < 0.05:
-			r.Class, r.Status, r.Host, r.Bytes = load.ClassTimeout, 0, "", 0
+			r.Class, r.Status, r.Host, r.Bytes = results.ClassTimeout, 0, "", 0
 			service = 2 * time.Second
 		}
 		r.Done = r.Sent + service
-		results = append(results, r)
+		rs = append(rs, r)
 	}
 	// Deliver in completion order, as the attack does.
-	sortByDone(results)
-	for _, r := range results {
+	sortByDone(rs)
+	for _, r := range rs {
 		m.Add(r)
 	}
-	s := m.Summarize(load.RunInfo{
+	s := m.Summarize(results.RunInfo{
 		Target: testTarget,
 		Start:  time.Date(2025, 3, 14, 15, 9, 26, 0, time.UTC),
-		Mode:   load.ModeAuto,
-		Stats:  load.DispatchStats{Dispatched: int64(len(results)), PeakWorkers: 64, Capped: 0},
+		Mode:   plan.ModeAuto,
+		Stats:  results.DispatchStats{Dispatched: int64(len(rs)), PeakWorkers: 64, Capped: 0},
 		Log:    "cloudperf-20250314-150926.jsonl",
 	})
 	for _, expr := range []string{"p99<=250ms", "error_rate<1%", "rate>=100"} {
-		th, err := load.ParseThreshold(expr)
+		th, err := results.ParseThreshold(expr)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -91,7 +92,7 @@ func testSummary(t testing.TB, hosts ...string) load.Summary {
 	return s
 }
 
-func sortByDone(rs []load.Result) {
+func sortByDone(rs []results.Result) {
 	// insertion sort: the slice is nearly ordered already
 	for i := 1; i < len(rs); i++ {
 		for j := i; j > 0 && rs[j].Done < rs[j-1].Done; j-- {
@@ -102,11 +103,11 @@ func sortByDone(rs []load.Result) {
 
 // testCluster is what the kube watcher would see: three pods at 20% CPU, the
 // HPA asking for six at 30 s as CPU reaches 90%, the pods ready by 41 s.
-func testCluster() *load.ClusterTimeline {
-	c := &load.ClusterTimeline{Namespace: "demo", Deployment: "web", HPA: "web"}
-	ms := func(s float64) load.Millis { return load.Millis(s * float64(time.Second)) }
+func testCluster() *results.ClusterTimeline {
+	c := &results.ClusterTimeline{Namespace: "demo", Deployment: "web", HPA: "web"}
+	ms := func(s float64) results.Millis { return results.Millis(s * float64(time.Second)) }
 	for at := 0.0; at <= 66; at += 2 {
-		s := load.ClusterSample{At: ms(at), Desired: 3, Current: 3, Ready: 3, Available: 3, Pods: 3, HPADesired: 3, CPUTarget: 60}
+		s := results.ClusterSample{At: ms(at), Desired: 3, Current: 3, Ready: 3, Available: 3, Pods: 3, HPADesired: 3, CPUTarget: 60}
 		switch {
 		case at < 26:
 			s.CPUUtilization = int32(20 + 45*at/26)
@@ -129,7 +130,7 @@ func testCluster() *load.ClusterTimeline {
 		s.Available = s.Ready
 		c.Samples = append(c.Samples, s)
 	}
-	c.Events = []load.ClusterEvent{
+	c.Events = []results.ClusterEvent{
 		{At: ms(29.6), Kind: "hpa", Message: "New size: 6; reason: cpu resource utilization (percentage of request) above target"},
 		{At: ms(29.8), Kind: "scale", Message: "deployment web scaled from 3 to 6 replicas"},
 		{At: ms(35.2), Kind: "pod-ready", Message: "pod web-7d9f8c6b5-h5c8r ready"},
@@ -139,7 +140,7 @@ func testCluster() *load.ClusterTimeline {
 	return c
 }
 
-func render(t testing.TB, s load.Summary) string {
+func render(t testing.TB, s results.Summary) string {
 	t.Helper()
 	var b bytes.Buffer
 	if err := WriteHTML(&b, s); err != nil {
@@ -189,7 +190,7 @@ func TestSelfContained(t *testing.T) {
 	if !strings.Contains(html, "uPlot=function") || !strings.Contains(html, ".uplot") {
 		t.Error("uPlot is not inlined")
 	}
-	t.Logf("report of a %s run with cluster: %d bytes", load.FormatDuration(s.Elapsed.D()), len(html))
+	t.Logf("report of a %s run with cluster: %d bytes", results.FormatDuration(s.Elapsed.D()), len(html))
 }
 
 func TestDataRoundTrip(t *testing.T) {
@@ -270,18 +271,18 @@ func TestPercentiles(t *testing.T) {
 	}
 	for _, c := range []struct {
 		q    float64
-		want load.Millis
+		want results.Millis
 	}{{0, s.Latency.Min}, {90, s.Latency.P90}, {99, s.Latency.P99}, {99.9, s.Latency.P999}, {100, s.Latency.Max}} {
 		if got, want := at(c.q), float64(c.want)/1e6; math.Abs(got-want) > want*1e-3 {
 			t.Errorf("p%v: curve %v ms, summary %v ms", c.q, got, want)
 		}
 	}
 
-	empty, err := NewData(load.Summary{})
+	empty, err := NewData(results.Summary{})
 	if err != nil || len(empty.Percentiles.Percentile) != 0 {
 		t.Errorf("empty summary: %v, %+v", err, empty.Percentiles)
 	}
-	if _, err := NewData(load.Summary{LatencyHistogram: "not a histogram"}); err == nil {
+	if _, err := NewData(results.Summary{LatencyHistogram: "not a histogram"}); err == nil {
 		t.Error("a corrupt histogram was accepted")
 	}
 }
@@ -290,15 +291,15 @@ func TestClusterPanels(t *testing.T) {
 	base := testSummary(t)
 	for _, c := range []struct {
 		name    string
-		cluster *load.ClusterTimeline
+		cluster *results.ClusterTimeline
 		want    []string
 		notWant []string
 	}{
 		{"none", nil, []string{`class="chart empty" id="chart-cluster"`, "No cluster observed:", "did not watch a Kubernetes deployment"}, []string{"cluster events"}},
-		{"unavailable", &load.ClusterTimeline{Namespace: "demo", Deployment: "web", Unavailable: "no kubeconfig: set KUBECONFIG or --kubeconfig"},
+		{"unavailable", &results.ClusterTimeline{Namespace: "demo", Deployment: "web", Unavailable: "no kubeconfig: set KUBECONFIG or --kubeconfig"},
 			[]string{`class="chart empty" id="chart-cluster"`, "No cluster observed:", "no kubeconfig: set KUBECONFIG or --kubeconfig", "demo/web"}, nil},
 		{"observed", testCluster(), []string{`<div class="chart timed" id="chart-cluster">`, "5 cluster events", "scaled from 3 to 6 replicas", "demo/web", "Replicas", "3 → 6"}, []string{"No cluster observed"}},
-		{"partly", func() *load.ClusterTimeline {
+		{"partly", func() *results.ClusterTimeline {
 			c := testCluster()
 			c.Unavailable = "no permission to list pods"
 			return c
@@ -329,9 +330,9 @@ func TestHostileNamesEscaped(t *testing.T) {
 	s := testSummary(t, hostile, `pod-"quoted"&<b>bold</b>`)
 	s.Target = `http://x/?q=</title><script>alert(2)</script>`
 	s.Log = `</script><img src=x onerror=alert(3)>.jsonl`
-	s.Errors = append(s.Errors, load.Count{Key: `<script>alert(4)</script>`, Count: 1})
+	s.Errors = append(s.Errors, results.Count{Key: `<script>alert(4)</script>`, Count: 1})
 	s.Cluster = testCluster()
-	s.Cluster.Events = append(s.Cluster.Events, load.ClusterEvent{At: 1, Kind: `"><script>alert(5)</script>`, Message: hostile})
+	s.Cluster.Events = append(s.Cluster.Events, results.ClusterEvent{At: 1, Kind: `"><script>alert(5)</script>`, Message: hostile})
 	html := render(t, s)
 	for _, bad := range []string{"<script>alert", "<img src=x", "<b>bold</b>", "</title><script>"} {
 		if strings.Contains(html, bad) {
@@ -365,18 +366,18 @@ func TestHostileNamesEscaped(t *testing.T) {
 
 func TestEmptyAndInterruptedRuns(t *testing.T) {
 	// A summary with nothing in it still renders.
-	html := render(t, load.Summary{Target: "http://127.0.0.1:1/", Mode: "sync", Interrupted: true})
+	html := render(t, results.Summary{Target: "http://127.0.0.1:1/", Mode: "sync", Interrupted: true})
 	for _, w := range []string{"interrupted", "No errors.", "No response named its host", "No thresholds were set", "No cluster observed"} {
 		if !strings.Contains(html, w) {
 			t.Errorf("missing %q", w)
 		}
 	}
 	// Many pods: the bars stop at maxHosts and count the rest.
-	var hosts []load.Count
+	var hosts []results.Count
 	for i := range maxHosts + 7 {
-		hosts = append(hosts, load.Count{Key: "pod-" + string(rune('a'+i%26)) + string(rune('a'+i/26)), Count: int64(1000 - i)})
+		hosts = append(hosts, results.Count{Key: "pod-" + string(rune('a'+i%26)) + string(rune('a'+i/26)), Count: int64(1000 - i)})
 	}
-	html = render(t, load.Summary{Hosts: hosts, Requests: 60000})
+	html = render(t, results.Summary{Hosts: hosts, Requests: 60000})
 	if n := strings.Count(html, `<li class="pod">`); n != maxHosts {
 		t.Errorf("%d pods listed, want %d", n, maxHosts)
 	}
@@ -401,17 +402,17 @@ func TestAssetsInlineSafely(t *testing.T) {
 
 // Writing the report of a run to a file.
 func ExampleWriteHTML() {
-	sched, _ := load.NewSchedule([]load.Stage{{Duration: 10 * time.Second, From: 5, To: 5}}, 0)
-	m := load.NewMetrics(sched, time.Second)
+	sched, _ := plan.NewSchedule([]plan.Stage{{Duration: 10 * time.Second, From: 5, To: 5}}, 0)
+	m := results.NewMetrics(sched, time.Second)
 	for seq := int64(0); ; seq++ {
 		at, stage, ok := sched.At(seq)
 		if !ok {
 			break
 		}
-		m.Add(load.Result{Seq: seq, Stage: stage, Intended: at, Sent: at, Done: at + 12*time.Millisecond,
-			Status: 200, Class: load.ClassOK, Host: "web-1"})
+		m.Add(results.Result{Seq: seq, Stage: stage, Intended: at, Sent: at, Done: at + 12*time.Millisecond,
+			Status: 200, Class: results.ClassOK, Host: "web-1"})
 	}
-	s := m.Summarize(load.RunInfo{Target: "http://127.0.0.1:8080/", Start: time.Now(), Mode: load.ModeAuto})
+	s := m.Summarize(results.RunInfo{Target: "http://127.0.0.1:8080/", Start: time.Now(), Mode: plan.ModeAuto})
 
 	f, err := os.CreateTemp("", "cloudperf-*.html")
 	if err != nil {
@@ -430,18 +431,18 @@ func ExampleWriteHTML() {
 // The masthead's badge says who kept up, with the verdict's line as its
 // title and in the Run table.
 func TestVerdictBadge(t *testing.T) {
-	behind := load.Summary{Target: "http://127.0.0.1:1/", Mode: "async", TargetRate: 200, AchievedRate: 49, Capped: 522}
-	behind.Verdict = load.Judge(behind)
-	kept := load.Summary{Target: "http://127.0.0.1:1/", Mode: "async", TargetRate: 200, AchievedRate: 200}
+	behind := results.Summary{Target: "http://127.0.0.1:1/", Mode: "async", TargetRate: 200, AchievedRate: 49, Capped: 522}
+	behind.Verdict = results.Judge(behind)
+	kept := results.Summary{Target: "http://127.0.0.1:1/", Mode: "async", TargetRate: 200, AchievedRate: 200}
 	for _, tc := range []struct {
-		s           load.Summary
+		s           results.Summary
 		class, text string
 	}{
 		{behind, "warn", "target fell behind"},
 		{kept, "good", "kept up"}, // no verdict in the summary (an older client's): judged here
 	} {
 		html := render(t, tc.s)
-		line := load.Judge(tc.s).Line
+		line := results.Judge(tc.s).Line
 		want := `<span class="badge ` + tc.class + `" id="verdict" title="` + line + `">` + tc.text + `</span>`
 		if !strings.Contains(html, want) {
 			t.Errorf("no %s in the page", want)

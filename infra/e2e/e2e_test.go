@@ -36,7 +36,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optdestroy"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optup"
 
-	"github.com/cloudperf/cloudperf/client/load"
+	"github.com/cloudperf/cloudperf/client/results"
 	"github.com/cloudperf/cloudperf/infra/e2e/cluster"
 	"github.com/cloudperf/cloudperf/infra/program"
 )
@@ -189,7 +189,7 @@ func TestEndToEnd(t *testing.T) {
 		t.Errorf("step 2: achieved %.1f/s for a target of %.1f/s", s.AchievedRate, s.TargetRate)
 	}
 	// The timing of the scale-up is the client's own analysis of its
-	// timeline (load.AnalyzeAutoscaling); which pods answered, its log.
+	// timeline (results.AnalyzeAutoscaling); which pods answered, its log.
 	a := s.Autoscaling
 	if a == nil || a.DecisionAfter == nil || a.ReadyAfter == nil {
 		t.Fatalf("step 2: the summary's autoscaling analysis saw no scale-up: %+v", a)
@@ -310,7 +310,7 @@ func TestEndToEnd(t *testing.T) {
 // checkLoadJob waits for the Job's two pods to complete on the node, reads
 // their JSON summaries from their logs (through the apiserver, as kubectl
 // logs does) and merges them with the real client.
-func checkLoadJob(t *testing.T, ctx context.Context, kube kubernetes.Interface, clientBin, work, name string) (load.Summary, [2]int64) {
+func checkLoadJob(t *testing.T, ctx context.Context, kube kubernetes.Interface, clientBin, work, name string) (results.Summary, [2]int64) {
 	t.Helper()
 	if name == "" {
 		t.Fatal("step 5: no loadgenJob output")
@@ -342,7 +342,7 @@ func checkLoadJob(t *testing.T, ctx context.Context, kube kubernetes.Interface, 
 		if err != nil {
 			t.Fatalf("step 5: logs of %s: %v", p.Name, err)
 		}
-		var s load.Summary
+		var s results.Summary
 		if err := json.Unmarshal(raw, &s); err != nil {
 			t.Fatalf("step 5: pod %s did not print a JSON summary: %v\n%s", p.Name, err, raw)
 		}
@@ -361,7 +361,7 @@ func checkLoadJob(t *testing.T, ctx context.Context, kube kubernetes.Interface, 
 	if err != nil {
 		t.Fatalf("step 5: client merge: %v", err)
 	}
-	var merged load.Summary
+	var merged results.Summary
 	if err := json.Unmarshal(out, &merged); err != nil {
 		t.Fatalf("step 5: merged summary: %v\n%s", err, out)
 	}
@@ -507,8 +507,8 @@ func checkWorkload(t *testing.T, ctx context.Context, kube kubernetes.Interface,
 }
 
 type clientRun struct {
-	summary load.Summary
-	records []load.Record
+	summary results.Summary
+	records []results.Record
 }
 
 // runClient runs the real client binary as a user would, from the stack,
@@ -542,7 +542,7 @@ func runClient(t *testing.T, ctx context.Context, bin, projectDir string, env ma
 		t.Fatal(err)
 	}
 	defer f.Close()
-	if err := load.ReadLog(f, func(rec load.Record) error { r.records = append(r.records, rec); return nil }); err != nil {
+	if err := results.ReadLog(f, func(rec results.Record) error { r.records = append(r.records, rec); return nil }); err != nil {
 		t.Fatalf("client log %s: %v", out, err)
 	}
 	if stderr.Len() > 0 {
@@ -560,7 +560,7 @@ type served struct {
 }
 
 // servedBy reads from the client's per-request log which pods answered.
-func servedBy(recs []load.Record) served {
+func servedBy(recs []results.Record) served {
 	var f served
 	// The pods there from the start are those that answered in the first second.
 	var startUS, endUS int64
@@ -596,7 +596,7 @@ func servedBy(recs []load.Record) served {
 }
 
 // lowestReplicas is the fewest desired replicas in the client's timeline.
-func lowestReplicas(s load.Summary) int32 {
+func lowestReplicas(s results.Summary) int32 {
 	low := int32(math.MaxInt32)
 	if s.Cluster != nil {
 		for _, smp := range s.Cluster.Samples {

@@ -1,4 +1,4 @@
-package load
+package results
 
 // ClusterTimeline is what was observed of the target's Kubernetes workload
 // during the run, on the run's clock (offsets from its start). The client's

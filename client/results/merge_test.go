@@ -1,4 +1,4 @@
-package load
+package results
 
 import (
 	"encoding/json"
@@ -12,12 +12,14 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/cloudperf/cloudperf/client/plan"
 )
 
 // mergeCase is one random load split across k generators: the same plan, each
 // generator's results on its own clock, and when each one started.
 type mergeCase struct {
-	stages  []Stage
+	stages  []plan.Stage
 	parts   [][]Result      // results of generator p, relative to its start
 	offsets []time.Duration // generator p's start, after the base time
 }
@@ -28,7 +30,7 @@ func randomMergeCase(rng *rand.Rand, subSecond bool) mergeCase {
 	var c mergeCase
 	n := 1 + rng.Intn(3)
 	for i := 0; i < n; i++ {
-		st := Stage{Duration: time.Duration(1+rng.Intn(3)) * time.Second, From: 1 + rng.Float64()*200}
+		st := plan.Stage{Duration: time.Duration(1+rng.Intn(3)) * time.Second, From: 1 + rng.Float64()*200}
 		st.To = st.From
 		if rng.Intn(3) == 0 {
 			st.To = 1 + rng.Float64()*300 // a ramp
@@ -45,7 +47,7 @@ func randomMergeCase(rng *rand.Rand, subSecond bool) mergeCase {
 		}
 		c.offsets = append(c.offsets, off)
 	}
-	sched, _ := NewSchedule(c.stages, 0)
+	sched, _ := plan.NewSchedule(c.stages, 0)
 	hosts := []string{"pod-a", "pod-b", "pod-c", ""}
 	classes := []Class{ClassHTTP, ClassTimeout, ClassRefused, ClassReset}
 	for i, total := 0, rng.Intn(400); i < total; i++ {
@@ -97,9 +99,9 @@ func roundTrip(t *testing.T, s Summary) Summary {
 }
 
 // summarize feeds results, in completion order, to one Metrics.
-func summarize(t *testing.T, stages []Stage, results []Result, start time.Time) Summary {
+func summarize(t *testing.T, stages []plan.Stage, results []Result, start time.Time) Summary {
 	t.Helper()
-	sched, err := NewSchedule(stages, 0)
+	sched, err := plan.NewSchedule(stages, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,7 +111,7 @@ func summarize(t *testing.T, stages []Stage, results []Result, start time.Time) 
 	for _, r := range rs {
 		m.Add(r)
 	}
-	return roundTrip(t, m.Summarize(RunInfo{Target: "http://svc/", Start: start, Mode: ModeAuto, Stats: DispatchStats{Capped: 1, PeakWorkers: 2}}))
+	return roundTrip(t, m.Summarize(RunInfo{Target: "http://svc/", Start: start, Mode: plan.ModeAuto, Stats: DispatchStats{Capped: 1, PeakWorkers: 2}}))
 }
 
 // split summarizes each generator's results, and the union of all of them on
@@ -258,7 +260,7 @@ func TestMergeEqualsOneRun(t *testing.T) {
 // With starts apart by a fraction of a second, every input interval lands in
 // the merged interval holding its midpoint, and every count is kept.
 func TestMergeSubSecondStarts(t *testing.T) {
-	stages := []Stage{{Duration: 3 * time.Second, From: 10, To: 10}}
+	stages := []plan.Stage{{Duration: 3 * time.Second, From: 10, To: 10}}
 	ok := func(sent, done time.Duration) Result {
 		return Result{Intended: sent, Sent: sent, Done: done, Status: 200, Class: ClassOK}
 	}
@@ -325,7 +327,7 @@ func TestMergeSingleIsItself(t *testing.T) {
 }
 
 func TestMergeTargetsAndModes(t *testing.T) {
-	stages := []Stage{{Duration: time.Second, From: 10, To: 10}}
+	stages := []plan.Stage{{Duration: time.Second, From: 10, To: 10}}
 	r := []Result{{Sent: time.Millisecond, Done: 2 * time.Millisecond, Status: 200, Class: ClassOK}}
 	a := summarize(t, stages, r, mergeBase)
 	b := summarize(t, stages, r, mergeBase)
@@ -351,7 +353,7 @@ func TestMergeTargetsAndModes(t *testing.T) {
 // Each summary names the host that sent its load; a merge lists them, and
 // merging merged summaries lists all of them once.
 func TestMergeGenerators(t *testing.T) {
-	stages := []Stage{{Duration: time.Second, From: 10, To: 10}}
+	stages := []plan.Stage{{Duration: time.Second, From: 10, To: 10}}
 	r := []Result{{Sent: time.Millisecond, Done: 2 * time.Millisecond, Status: 200, Class: ClassOK}}
 	one := func(host string) Summary {
 		s := summarize(t, stages, r, mergeBase)
@@ -405,7 +407,7 @@ func TestMergeGenerators(t *testing.T) {
 }
 
 func TestMergeRejects(t *testing.T) {
-	stages := []Stage{{Duration: 2 * time.Second, From: 10, To: 10}}
+	stages := []plan.Stage{{Duration: 2 * time.Second, From: 10, To: 10}}
 	r := []Result{
 		{Sent: time.Millisecond, Done: 2 * time.Millisecond, Status: 200, Class: ClassOK},
 		{Sent: time.Second, Done: time.Second + time.Millisecond, Status: 200, Class: ClassOK},
@@ -470,7 +472,7 @@ func TestSummaryCarriesMergeableHistograms(t *testing.T) {
 // rates are not summed but spread over the union of their spans, and the
 // merge says so.
 func TestMergeDisjointRuns(t *testing.T) {
-	stages := []Stage{{Duration: 2 * time.Second, From: 10, To: 10}}
+	stages := []plan.Stage{{Duration: 2 * time.Second, From: 10, To: 10}}
 	var results []Result
 	for i := range 20 {
 		at := time.Duration(i) * 100 * time.Millisecond
@@ -504,7 +506,7 @@ func TestMergeDisjointRuns(t *testing.T) {
 // The runs' settings are the merged run's when they all share them; runs
 // made differently have none in common.
 func TestMergeSettings(t *testing.T) {
-	stages := []Stage{{Duration: time.Second, From: 10, To: 10}}
+	stages := []plan.Stage{{Duration: time.Second, From: 10, To: 10}}
 	results := []Result{{Intended: 0, Sent: 0, Done: time.Millisecond, Status: 200, Class: ClassOK}}
 	a := summarize(t, stages, results, mergeBase)
 	b := summarize(t, stages, results, mergeBase.Add(time.Millisecond))

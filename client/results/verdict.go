@@ -1,10 +1,12 @@
-package load
+package results
 
 import (
 	"fmt"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/cloudperf/cloudperf/client/plan"
 )
 
 // Verdict says whether the load was delivered as the schedule planned and,
@@ -36,7 +38,7 @@ func Judge(s Summary) Verdict {
 		rate /= float64(m.Runs)
 	}
 	busy := s.ServiceTime.Mean.D().Seconds() * rate
-	generator := lagBig && s.Capped == 0 && (s.Mode == ModeAsync.String() || busy < 0.5)
+	generator := lagBig && s.Capped == 0 && (s.Mode == plan.ModeAsync.String() || busy < 0.5)
 	rates := formatRate(s.AchievedRate) + " of " + formatRate(s.TargetRate) + " sent"
 	var parts []string
 	if s.Capped > 0 {
@@ -57,7 +59,7 @@ func Judge(s Summary) Verdict {
 		line := "target fell behind: " + rates
 		if lagBig && s.Capped == 0 {
 			how := "; its responses"
-			if s.Mode == ModeSync.String() {
+			if s.Mode == plan.ModeSync.String() {
 				how = "; one at a time, its responses"
 			}
 			line += fmt.Sprintf("%s (service mean %s) held up the schedule (lag p99 %s)", how, FormatDuration(s.ServiceTime.Mean.D()), FormatDuration(lag))

@@ -1,10 +1,11 @@
-// Package load is cloudperf's load engine: a schedule of intended send times,
-// a dispatcher that keeps to it (one at a time, or open loop), and the sinks
-// each result feeds once — the per-request log and the metrics every summary
-// and report is derived from. Latency is measured from the intended send time,
-// so a stalled server cannot hide behind a stalled generator (coordinated
-// omission); the service time from the actual send is kept beside it.
-package load
+// Package results is what a load run measured and everything derived from
+// it: each request's Result, the metrics and time series they feed, the
+// Summary that the text, JSON and HTML outputs are all rendered from, the
+// per-request log (written and read back), thresholds and the verdict, and
+// what reads summaries afterwards: Merge, Compare and the autoscaling
+// analysis. It holds the cluster types the kube package fills, and sends no
+// load itself (package load does).
+package results
 
 import (
 	"strconv"

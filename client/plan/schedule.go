@@ -1,4 +1,4 @@
-package load
+package plan
 
 import (
 	"errors"
@@ -18,8 +18,8 @@ type Stage struct {
 // Peak is the highest rate the stage reaches.
 func (s Stage) Peak() float64 { return math.Max(s.From, s.To) }
 
-// requests is how many requests the stage schedules (fractional).
-func (s Stage) requests() float64 {
+// Requests is how many requests the stage schedules (fractional; +Inf when open-ended).
+func (s Stage) Requests() float64 {
 	if s.Duration == 0 {
 		return math.Inf(1)
 	}
@@ -91,7 +91,7 @@ func NewSchedule(stages []Stage, maxRequests int64) (*Schedule, error) {
 		s.starts = append(s.starts, at)
 		s.bases = append(s.bases, base)
 		at += st.Duration
-		base += st.requests()
+		base += st.Requests()
 		if st.Warmup {
 			s.warmup = int64(math.Ceil(base))
 		}
@@ -113,7 +113,7 @@ func (s *Schedule) At(seq int64) (at time.Duration, stage int, ok bool) {
 	}
 	k := float64(seq)
 	for i, st := range s.stages {
-		n := st.requests()
+		n := st.Requests()
 		if k < s.bases[i]+n {
 			return s.starts[i] + st.offset(k-s.bases[i]), i, true
 		}
@@ -144,7 +144,7 @@ func (s *Schedule) Duration() time.Duration {
 func (s *Schedule) Expected() int64 {
 	var total float64
 	for _, st := range s.stages {
-		total += st.requests()
+		total += st.Requests()
 	}
 	n := int64(math.Ceil(total))
 	if math.IsInf(total, 1) || n > s.limit {

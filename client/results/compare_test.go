@@ -1,4 +1,4 @@
-package load
+package results
 
 import (
 	"math"
@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/cloudperf/cloudperf/client/plan"
 )
 
 // syntheticRun is a steady run of rate requests a second for seconds, each
@@ -15,7 +17,7 @@ import (
 func syntheticRun(t *testing.T, seed uint64, seconds int, rate float64, median time.Duration, errShare float64) Summary {
 	t.Helper()
 	rng := rand.New(rand.NewPCG(seed, 7))
-	sched, err := NewSchedule([]Stage{{Duration: time.Duration(seconds) * time.Second, From: rate, To: rate}}, 0)
+	sched, err := plan.NewSchedule([]plan.Stage{{Duration: time.Duration(seconds) * time.Second, From: rate, To: rate}}, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,7 +40,7 @@ func syntheticRun(t *testing.T, seed uint64, seconds int, rate float64, median t
 	for _, r := range rs {
 		m.Add(r)
 	}
-	return roundTrip(t, m.Summarize(RunInfo{Target: "http://svc/", Start: mergeBase, Mode: ModeAsync}))
+	return roundTrip(t, m.Summarize(RunInfo{Target: "http://svc/", Start: mergeBase, Mode: plan.ModeAsync}))
 }
 
 func row(t *testing.T, c Comparison, metric string) CompareRow {

@@ -1,17 +1,19 @@
-package load
+package results
 
 import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/cloudperf/cloudperf/client/plan"
 )
 
 // A warm-up is neither in the span the rates are over nor in the stages'
 // numbering: after a 5 s warm-up, 10 s at 10/s reads "over 10.0s", and
 // its one stage is stage 1.
 func TestWarmupOutOfSpanAndNumbering(t *testing.T) {
-	stages := []Stage{{Duration: 5 * time.Second, From: 10, To: 10, Warmup: true}, {Duration: 10 * time.Second, From: 10, To: 10}}
-	sched, err := NewSchedule(stages, 0)
+	stages := []plan.Stage{{Duration: 5 * time.Second, From: 10, To: 10, Warmup: true}, {Duration: 10 * time.Second, From: 10, To: 10}}
+	sched, err := plan.NewSchedule(stages, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -23,7 +25,7 @@ func TestWarmupOutOfSpanAndNumbering(t *testing.T) {
 		}
 		m.Add(Result{Seq: seq, Stage: stage, Warmup: sched.Warmup(seq), Intended: at, Sent: at, Done: at + 100*time.Millisecond, Status: 200, Class: ClassOK})
 	}
-	s := m.Summarize(RunInfo{Target: "http://h/", Mode: ModeAuto})
+	s := m.Summarize(RunInfo{Target: "http://h/", Mode: plan.ModeAuto})
 	if s.Span() != 10*time.Second || s.Elapsed.D() != 15*time.Second {
 		t.Errorf("span %v, elapsed %v: want 10s measured of a 15s run", s.Span(), s.Elapsed.D())
 	}

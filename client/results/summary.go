@@ -1,4 +1,4 @@
-package load
+package results
 
 import (
 	"math"
@@ -6,6 +6,8 @@ import (
 	"time"
 
 	hdr "github.com/HdrHistogram/hdrhistogram-go"
+
+	"github.com/cloudperf/cloudperf/client/plan"
 )
 
 // Millis is a duration that reads and writes as fractional milliseconds in JSON.
@@ -138,7 +140,7 @@ type StageSummary struct {
 type RunInfo struct {
 	Target string
 	Start  time.Time
-	Mode   Mode
+	Mode   plan.Mode
 	Stats  DispatchStats
 	Log    string
 }
@@ -184,7 +186,7 @@ func (m *Metrics) Summarize(info RunInfo) Summary {
 		s.MeasuredFrom, s.MeasuredTo = Millis(m.firstIntended), Millis(m.lastDone)
 	}
 
-	modes := map[Mode]bool{}
+	modes := map[plan.Mode]bool{}
 	var planned float64
 	var plannedFor time.Duration
 	for i, st := range m.schedule.Stages() {
@@ -197,7 +199,7 @@ func (m *Metrics) Summarize(info RunInfo) Summary {
 			Requests: sm.requests, OK: sm.ok, Latency: StatsOf(sm.corrected), Histogram: encode(sm.corrected),
 		})
 		if !st.Warmup && st.Duration > 0 {
-			planned += st.requests()
+			planned += st.Requests()
 			plannedFor += st.Duration
 		}
 	}
@@ -208,12 +210,12 @@ func (m *Metrics) Summarize(info RunInfo) Summary {
 		s.TargetRate = m.schedule.Stages()[len(m.schedule.Stages())-1].From
 	}
 	switch {
-	case modes[ModeSync] && modes[ModeAsync]:
+	case modes[plan.ModeSync] && modes[plan.ModeAsync]:
 		s.Mode = "mixed"
-	case modes[ModeSync]:
-		s.Mode = ModeSync.String()
+	case modes[plan.ModeSync]:
+		s.Mode = plan.ModeSync.String()
 	default:
-		s.Mode = ModeAsync.String()
+		s.Mode = plan.ModeAsync.String()
 	}
 
 	for i := range s.Timeline {

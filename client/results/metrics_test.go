@@ -1,4 +1,4 @@
-package load
+package results
 
 import (
 	"io"
@@ -7,10 +7,12 @@ import (
 	"time"
 
 	hdr "github.com/HdrHistogram/hdrhistogram-go"
+
+	"github.com/cloudperf/cloudperf/client/plan"
 )
 
 func TestMetricsSummary(t *testing.T) {
-	s := mustSchedule(t, 0, Stage{Duration: time.Second, From: 5, To: 5, Warmup: true}, Stage{Duration: 2 * time.Second, From: 10, To: 10})
+	s := mustSchedule(t, 0, plan.Stage{Duration: time.Second, From: 5, To: 5, Warmup: true}, plan.Stage{Duration: 2 * time.Second, From: 10, To: 10})
 	m := NewMetrics(s, time.Second)
 	m.Add(Result{Seq: 0, Warmup: true, Sent: 0, Done: time.Millisecond, Class: ClassOK, Status: 200})
 	for i := 0; i < 20; i++ {
@@ -26,7 +28,7 @@ func TestMetricsSummary(t *testing.T) {
 		}
 		m.Add(r)
 	}
-	sum := m.Summarize(RunInfo{Target: "http://x/", Mode: ModeAuto})
+	sum := m.Summarize(RunInfo{Target: "http://x/", Mode: plan.ModeAuto})
 	if sum.Requests != 20 || sum.OK != 18 || sum.Failed != 2 || sum.Warmup != 1 {
 		t.Fatalf("counts: %+v", sum)
 	}
@@ -75,7 +77,7 @@ func TestMetricsSummary(t *testing.T) {
 }
 
 func TestMetricsClampsHugeValues(t *testing.T) {
-	m := NewMetrics(mustSchedule(t, 0, Stage{Duration: time.Second, From: 1, To: 1}), 0)
+	m := NewMetrics(mustSchedule(t, 0, plan.Stage{Duration: time.Second, From: 1, To: 1}), 0)
 	m.Add(Result{Done: 2 * time.Hour, Class: ClassTimeout})
 	if m.clamped != 3 { // corrected, service and the stage's histogram
 		t.Errorf("clamped = %d", m.clamped)
@@ -85,7 +87,7 @@ func TestMetricsClampsHugeValues(t *testing.T) {
 // The results path — metrics and log — allocates nothing per request once
 // warm, whatever the class, host or interval.
 func TestResultsPathAllocatesNothing(t *testing.T) {
-	s := mustSchedule(t, 0, Stage{Duration: time.Hour, From: 1000, To: 1000})
+	s := mustSchedule(t, 0, plan.Stage{Duration: time.Hour, From: 1000, To: 1000})
 	m := NewMetrics(s, time.Second)
 	lw := NewLogWriter(io.Discard, LogCSV, time.Now())
 	lj := NewLogWriter(io.Discard, LogJSONL, time.Now())
@@ -115,7 +117,7 @@ func TestResultsPathAllocatesNothing(t *testing.T) {
 
 // Memory held by the aggregates does not grow with the number of requests.
 func TestMetricsRetainNothingPerRequest(t *testing.T) {
-	s := mustSchedule(t, 0, Stage{Duration: time.Hour, From: 1e6, To: 1e6})
+	s := mustSchedule(t, 0, plan.Stage{Duration: time.Hour, From: 1e6, To: 1e6})
 	heapAfter := func(n int) uint64 {
 		m := NewMetrics(s, time.Second)
 		for i := 0; i < n; i++ {
@@ -135,7 +137,7 @@ func TestMetricsRetainNothingPerRequest(t *testing.T) {
 }
 
 func BenchmarkResultsPath(b *testing.B) {
-	s, _ := NewSchedule([]Stage{{Duration: time.Hour, From: 1e6, To: 1e6}}, 0)
+	s, _ := plan.NewSchedule([]plan.Stage{{Duration: time.Hour, From: 1e6, To: 1e6}}, 0)
 	m := NewMetrics(s, time.Second)
 	lw := NewLogWriter(io.Discard, LogCSV, time.Now())
 	b.ReportAllocs()

@@ -1,10 +1,12 @@
-package load
+package results
 
 import (
 	"sort"
 	"time"
 
 	hdr "github.com/HdrHistogram/hdrhistogram-go"
+
+	"github.com/cloudperf/cloudperf/client/plan"
 )
 
 // Histograms record microseconds from 1 µs to an hour with three significant
@@ -22,7 +24,7 @@ func NewHistogram() *hdr.Histogram { return hdr.New(histLowest, histHighest, his
 // number of requests (only with run length, by one small interval per second).
 // Not safe for concurrent use: one goroutine feeds it.
 type Metrics struct {
-	schedule *Schedule
+	schedule *plan.Schedule
 	width    time.Duration
 
 	corrected, service, lag *hdr.Histogram
@@ -46,7 +48,7 @@ type stageMetrics struct {
 
 // NewMetrics prepares the aggregates for a run of s, with a time series of
 // the given interval width (default one second).
-func NewMetrics(s *Schedule, width time.Duration) *Metrics {
+func NewMetrics(s *plan.Schedule, width time.Duration) *Metrics {
 	if width <= 0 {
 		width = time.Second
 	}
