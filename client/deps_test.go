@@ -49,3 +49,39 @@ func TestNoEscapeCodesInASilentTerminal(t *testing.T) {
 		t.Errorf("escape sequence in the output: %q", out[i:min(len(out), i+16)])
 	}
 }
+
+// Each room links only what it needs: what describes a run (plan, results)
+// and what reads one (kube, report, capacity) link neither the load engine
+// nor its HTTP engine, and plan links nothing beyond the standard library.
+func TestRoomsLinkNoEngine(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs go list")
+	}
+	const module = "github.com/cloudperf/cloudperf/client/"
+	engine := []string{module + "load", "github.com/valyala/fasthttp"}
+	for _, tt := range []struct {
+		pkg    string
+		banned []string // import paths, or "." for any package outside the standard library
+	}{
+		{"plan", []string{"."}},
+		{"results", engine},
+		{"kube", engine},
+		{"report", engine},
+		{"capacity", engine},
+	} {
+		t.Run(tt.pkg, func(t *testing.T) {
+			out, err := exec.Command("go", "list", "-deps", "./"+tt.pkg).CombinedOutput()
+			if err != nil {
+				t.Fatalf("go list -deps: %v\n%s", err, out)
+			}
+			for _, dep := range strings.Fields(string(out)) {
+				for _, banned := range tt.banned {
+					outside := banned == "." && dep != module+tt.pkg && strings.Contains(strings.Split(dep, "/")[0], ".")
+					if outside || dep == banned || strings.HasPrefix(dep, banned+"/") {
+						t.Errorf("client/%s links %s", tt.pkg, dep)
+					}
+				}
+			}
+		})
+	}
+}
