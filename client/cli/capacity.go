@@ -133,7 +133,7 @@ func parseCapacityArgs(args []string, stdout io.Writer) (*options, capacity.Sett
 func printCapacityUsage(w io.Writer) {
 	var set capacity.Settings
 	var p float64
-	all := newFlagSet(&options{}, w)
+	all := newFlagSet(&options{})
 	capacityFlags(&set, &p)(all)
 	shown := flag.NewFlagSet("client capacity", flag.ContinueOnError)
 	all.VisitAll(func(f *flag.Flag) {

@@ -160,7 +160,7 @@ Exit codes: 0 done, thresholds met; 1 a threshold broken or the run failed;
 2 bad usage; 3 no request succeeded (target unreachable); 130 interrupted.
 `
 
-func newFlagSet(o *options, stdout io.Writer) *flag.FlagSet {
+func newFlagSet(o *options) *flag.FlagSet {
 	fs := flag.NewFlagSet("client", flag.ContinueOnError)
 	fs.SetOutput(io.Discard) // errors are printed as one line by Main
 	fs.Usage = func() {}     // and --help prints printUsage, not the flag package
@@ -284,7 +284,7 @@ func usagef(format string, args ...any) error {
 // own flags (client capacity) to the run's.
 func parseArgs(args []string, stdout io.Writer, extra ...func(*flag.FlagSet)) (*options, error) {
 	o := &options{}
-	fs := newFlagSet(o, stdout)
+	fs := newFlagSet(o)
 	for _, add := range extra {
 		add(fs)
 	}

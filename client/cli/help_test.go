@@ -2,7 +2,6 @@ package cli
 
 import (
 	"flag"
-	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -41,7 +40,7 @@ func TestHelpIsGroupedWithConsistentPlaceholders(t *testing.T) {
 	}
 	allowed := []string{"URL", "STACK", "DIR", "PATH", "METHOD", `"NAME: VALUE"`, "TEXT", "FILE", "R", "D", "N", "SPEC", "MODE",
 		"D|auto", "ENGINE", "FORMAT", "NAME", "PCT", "EXPR"}
-	fs := newFlagSet(&options{}, io.Discard)
+	fs := newFlagSet(&options{})
 	fs.VisitAll(func(f *flag.Flag) {
 		if seen[f.Name] != 1 {
 			t.Errorf("--%s is listed %d times", f.Name, seen[f.Name])
@@ -96,7 +95,7 @@ func TestReadmeNamesEveryFlag(t *testing.T) {
 	}
 	end := strings.Index(readme[start:], "\n\n")
 	table := readme[start : start+end]
-	fs := newFlagSet(&options{}, io.Discard)
+	fs := newFlagSet(&options{})
 	fs.VisitAll(func(f *flag.Flag) {
 		if !regexp.MustCompile("--" + regexp.QuoteMeta(f.Name) + `\b[^-]`).MatchString(table) {
 			t.Errorf("README's flag table does not name --%s", f.Name)

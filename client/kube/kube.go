@@ -62,7 +62,6 @@ type settings struct {
 	connectTimeout time.Duration
 	maxEvents      int
 	maxSamples     int
-	coreEvents     bool
 	retryMin       time.Duration
 	retryMax       time.Duration
 }
@@ -110,10 +109,6 @@ func WithMaxSamples(n int) Option {
 	}
 }
 
-// WithoutCoreEvents does not watch core/v1 Events (the HPA's
-// SuccessfulRescale events); the HPA's status changes are still reported.
-func WithoutCoreEvents() Option { return func(s *settings) { s.coreEvents = false } }
-
 // withRetry sets the reconnection backoff after a transient failure.
 func withRetry(min, max time.Duration) Option {
 	return func(s *settings) { s.retryMin, s.retryMax = min, max }
@@ -158,7 +153,6 @@ func Observe(ctx context.Context, t Target, start time.Time, opts ...Option) *Ob
 		connectTimeout: DefaultConnectTimeout,
 		maxEvents:      DefaultMaxEvents,
 		maxSamples:     DefaultMaxSamples,
-		coreEvents:     true,
 		retryMin:       2 * time.Second,
 		retryMax:       30 * time.Second,
 	}

@@ -129,15 +129,13 @@ func connect(ctx context.Context, o *Observer, client Client, ns, host string, t
 		w.hpas = newInformer(client, client.AutoscalingV2().HorizontalPodAutoscalers(ns), &autoscalingv2.HorizontalPodAutoscaler{}, hpaOpts)
 	}
 
-	if o.set.coreEvents {
-		if ok, cerr = probe(func(lo metav1.ListOptions) error {
-			_, err := client.CoreV1().Events(ns).List(cctx, lo)
-			return err
-		}, evOpts, "events in "+ns, true); cerr != nil {
-			return nil, cerr
-		} else if ok {
-			w.events = newInformer(client, client.CoreV1().Events(ns), &corev1.Event{}, evOpts)
-		}
+	if ok, cerr = probe(func(lo metav1.ListOptions) error {
+		_, err := client.CoreV1().Events(ns).List(cctx, lo)
+		return err
+	}, evOpts, "events in "+ns, true); cerr != nil {
+		return nil, cerr
+	} else if ok {
+		w.events = newInformer(client, client.CoreV1().Events(ns), &corev1.Event{}, evOpts)
 	}
 	return w, nil
 }

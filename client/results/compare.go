@@ -131,15 +131,6 @@ var compareMetrics = func() []compareMetric {
 	}
 }()
 
-// CompareMetrics lists the rows Compare produces, gated ones marked.
-func CompareMetrics() (names []string, gated []bool) {
-	for _, m := range compareMetrics {
-		names = append(names, m.name)
-		gated = append(gated, m.gated)
-	}
-	return names, gated
-}
-
 // Compare sets new beside base. Every figure is the runs' own (read from
 // their summaries, so from the whole-run histograms); the noise comes from
 // each run's spread over its per-second intervals (see NoiseMethod). A gated

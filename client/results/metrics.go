@@ -132,14 +132,8 @@ func micros(d time.Duration) int64 {
 	return int64(d / time.Microsecond)
 }
 
-// Requests is how many measured (non-warm-up) results were added.
-func (m *Metrics) Requests() int64 { return m.requests }
-
 // Errors is how many measured results failed.
 func (m *Metrics) Errors() int64 { return m.requests - m.ok }
-
-// Corrected is the corrected-latency histogram in µs (do not modify).
-func (m *Metrics) Corrected() *hdr.Histogram { return m.corrected }
 
 // P99 is the corrected p99 so far.
 func (m *Metrics) P99() time.Duration { return usToDuration(m.corrected.ValueAtQuantile(99)) }
