@@ -37,7 +37,7 @@ func TestCapacityUsage(t *testing.T) {
 	}
 }
 
-// TestCapacityStopsAtTheGenerator: nothing listens, so the first step has no
+// TestCapacityTargetDown: nothing listens, so the first step has no
 // success: exit 3 with the usual hint, after one step.
 func TestCapacityTargetDown(t *testing.T) {
 	t.Parallel()

@@ -64,7 +64,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	// request's class says it already, and stderr keeps to one line each.
 	log.SetOutput(io.Discard)
 	if _, set := os.LookupEnv("GOGC"); !set {
-		// The load path allocates about 100 bytes a request, so collecting
+		// The load path allocates little per request, so collecting
 		// when the heap has grown by half (not doubled) costs next to no CPU
 		// and keeps the heap, and the resident size, closer to what is live.
 		debug.SetGCPercent(50)

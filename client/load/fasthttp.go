@@ -99,7 +99,7 @@ func NewFastHitter(o HTTPOptions) (*FastHitter, error) {
 			if err != nil {
 				return nil, err
 			}
-			c = rawtcp.Wrap(c) // see package rawtcp: a third fewer context switches on one core
+			c = rawtcp.Wrap(c) // see package rawtcp
 			if u.Scheme != "https" {
 				return h.track(&trackedConn{Conn: c, stale: &h.stale, open: &h.conns}), nil
 			}

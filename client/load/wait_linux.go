@@ -9,16 +9,18 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// waiter sleeps precisely without holding an OS thread: the last stretch
-// before a deadline is a timerfd read through the runtime's poller, so the
-// dispatcher wakes within microseconds (Go's own timers can take a
-// millisecond when the process is idle) and the goroutine parks like any
-// other, leaving its P to the workers even at GOMAXPROCS=1.
+// waiter is the dispatcher's sleep on Linux. until (wait.go) waits on a Go
+// timer while the deadline is more than coarse away, then calls sleep for
+// the rest: sleep arms a timerfd with what is left and reads it through the
+// runtime's poller, so the goroutine parks like any other (its P stays free
+// for the workers, even at GOMAXPROCS=1) and wakes when the kernel's timer
+// fires, not when Go's timers get round to it. Without a timerfd (one could
+// not be made or armed) sleep is time.Sleep.
 //
-// Setting and reading the timer are raw system calls (they never block: the
-// timerfd is non-blocking), for the reason package rawtcp gives: after an
-// idle moment, the first ordinary system call wakes Go's sysmon thread,
-// which then polls every 20 µs for a millisecond or more — once per tick.
+// Arming and reading the timer are raw system calls (neither blocks: the
+// timerfd is non-blocking), because an ordinary system call after an idle
+// moment wakes Go's sysmon thread, which then polls every 20 µs for a
+// millisecond or more: once per tick.
 type waiter struct {
 	timer *time.Timer
 	fd    int

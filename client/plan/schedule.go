@@ -139,8 +139,9 @@ func (s *Schedule) Duration() time.Duration {
 	return s.starts[len(s.starts)-1] + last.Duration
 }
 
-// Expected is how many requests the schedule sends in all, warm-up included;
-// -1 when unbounded (never: a schedule always ends).
+// Expected is how many requests the schedule sends in all, warm-up included:
+// what its stages schedule, or the request limit when that ends it first (an
+// open-ended schedule always has one).
 func (s *Schedule) Expected() int64 {
 	var total float64
 	for _, st := range s.stages {

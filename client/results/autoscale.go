@@ -24,7 +24,8 @@ type Autoscaling struct {
 	RiseAt       Millis  `json:"rise_at_ms"`
 	RiseFromRate float64 `json:"rise_from_rate"`
 	RiseToRate   float64 `json:"rise_to_rate"`
-	// ReplicasAtRise are the replicas wanted and ready when the load rose.
+	// DesiredAtRise and ReadyAtRise are the replicas wanted and ready when
+	// the load rose.
 	DesiredAtRise int32 `json:"desired_at_rise"`
 	ReadyAtRise   int32 `json:"ready_at_rise"`
 
@@ -56,7 +57,7 @@ type Autoscaling struct {
 	// BrokenSeconds is how long a threshold was broken, over the whole run;
 	// BrokenWhileScaling over the scaling window: from the rise until the
 	// ready replicas peaked (or the first decision's pods were ready, or the
-	// run ended, without them), ScalingWindow long.
+	// run ended, without them), ScalingWindowSeconds long.
 	BrokenSeconds        float64 `json:"broken_s"`
 	BrokenWhileScaling   float64 `json:"broken_while_scaling_s"`
 	ScalingWindowSeconds float64 `json:"scaling_window_s"`
