@@ -75,6 +75,8 @@ func NewFastHitter(o HTTPOptions) (*FastHitter, error) {
 		h.header[k] = append(h.header[k], vs...)
 	}
 	tlsConfig := &tls.Config{InsecureSkipVerify: o.Insecure, ServerName: u.Hostname()} //nolint:gosec // opt-in by --insecure
+	// No ReadTimeout or WriteTimeout: the deadline Hit gives DoTimeout bounds
+	// every write and read, and it is always the earlier one.
 	h.client = &fasthttp.HostClient{
 		Addr:                          addr,
 		IsTLS:                         u.Scheme == "https",
@@ -82,8 +84,6 @@ func NewFastHitter(o HTTPOptions) (*FastHitter, error) {
 		MaxConns:                      o.MaxConns,
 		ConnPoolStrategy:              fasthttp.FIFO,
 		MaxConnWaitTimeout:            o.Timeout,
-		ReadTimeout:                   o.Timeout,
-		WriteTimeout:                  o.Timeout,
 		MaxIdleConnDuration:           90 * time.Second,
 		MaxConnDuration:               o.MaxConnAge,
 		NoDefaultUserAgentHeader:      true,
