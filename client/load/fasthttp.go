@@ -94,6 +94,11 @@ func NewFastHitter(o HTTPOptions) (*FastHitter, error) {
 			if h.aborted.Load() {
 				return nil, errAborted
 			}
+			// fasthttp dials with no timeout (0) for a request that waited
+			// for a free connection; 0 would fail the dial at once.
+			if timeout <= 0 {
+				timeout = h.timeout
+			}
 			c, err := dialer.DialTimeout(addr, timeout)
 			if err != nil {
 				return nil, err
@@ -104,9 +109,6 @@ func NewFastHitter(o HTTPOptions) (*FastHitter, error) {
 			}
 			// The handshake here, not in fasthttp, so the tracked connection
 			// sees HTTP alone: a handshake is no answer.
-			if timeout <= 0 { // a dial for a request waiting on a free connection
-				timeout = h.timeout
-			}
 			tc := tls.Client(c, tlsConfig)
 			ctx, cancel := context.WithTimeout(context.Background(), timeout)
 			defer cancel()
@@ -300,8 +302,9 @@ func classifyFast(err error) Class {
 	if c := Classify(err); c != ClassOther {
 		return c
 	}
-	if msg := err.Error(); strings.Contains(msg, "cannot find http request method") ||
-		strings.Contains(msg, "error when reading response headers") || strings.Contains(msg, "unsupported http") {
+	// Every malformed response header: fasthttp wraps the parse error, or a
+	// header too large for its read buffer, in this text alone.
+	if strings.Contains(err.Error(), "error when reading response headers") {
 		return ClassProtocol
 	}
 	return ClassOther
