@@ -104,7 +104,7 @@ func TestFastHTTPReusesRequests(t *testing.T) {
 			_, _ = io.WriteString(c, answer(helloBody))
 		}
 	})
-	const age = 100 * time.Millisecond
+	const age = 500 * time.Millisecond // well above the time two requests take on a busy machine
 	h := newFast(t, HTTPOptions{
 		URL: url, Method: "POST", Body: []byte(`{"n":1}`), Timeout: 5 * time.Second, KeepAlive: true, MaxConns: 1,
 		Header:     map[string][]string{"Host": {"example.test"}, "X-Run": {"a", "b"}, "Content-Type": {"application/json"}},
@@ -112,7 +112,7 @@ func TestFastHTTPReusesRequests(t *testing.T) {
 	})
 	req := h.request()
 	var sent []string
-	for i, wait := range []time.Duration{0, 0, age + 20*time.Millisecond, 0} {
+	for i, wait := range []time.Duration{0, 0, age + 50*time.Millisecond, 0} {
 		time.Sleep(wait)
 		resp := fasthttp.AcquireResponse()
 		if err := h.client.DoTimeout(req, resp, 5*time.Second); err != nil {
@@ -301,10 +301,12 @@ func rst(c net.Conn) {
 // (MaxConnWaitTimeout is the timeout, above the request's remaining time).
 func TestFastHTTPWaitForConnection(t *testing.T) {
 	var conns atomic.Int64
+	held := make(chan struct{})
 	url := rawServer(t, func(c net.Conn) {
 		defer c.Close()
 		readHeader(c)
 		if conns.Add(1) == 1 { // holds the first connection, then closes it unanswered
+			close(held)
 			time.Sleep(200 * time.Millisecond)
 			return
 		}
@@ -313,7 +315,7 @@ func TestFastHTTPWaitForConnection(t *testing.T) {
 	h := newFast(t, HTTPOptions{URL: url, Timeout: 5 * time.Second, KeepAlive: true, MaxConns: 1})
 	first := make(chan Response)
 	go func() { first <- h.Hit(context.Background()) }()
-	time.Sleep(50 * time.Millisecond) // the first request holds the only connection
+	<-held // the first request holds the only connection
 	if r := h.Hit(context.Background()); r.Class != ClassOK {
 		t.Errorf("request that waited for the connection to close: %+v (%v), want ok on a new one", r, r.Class)
 	}
@@ -321,10 +323,11 @@ func TestFastHTTPWaitForConnection(t *testing.T) {
 		t.Errorf("request whose connection closed unanswered: %+v (%v), want reset", r, r.Class)
 	}
 
-	silent := rawServer(t, func(c net.Conn) { defer c.Close(); readHeader(c); time.Sleep(2 * time.Second) })
+	heard := make(chan struct{}, 2)
+	silent := rawServer(t, func(c net.Conn) { defer c.Close(); readHeader(c); heard <- struct{}{}; time.Sleep(2 * time.Second) })
 	h = newFast(t, HTTPOptions{URL: silent, Timeout: 300 * time.Millisecond, KeepAlive: true, MaxConns: 1})
 	go h.Hit(context.Background())
-	time.Sleep(50 * time.Millisecond)
+	<-heard
 	_, err := h.do(t, h.timeout)
 	if !errors.Is(err, fasthttp.ErrTimeout) {
 		t.Errorf("fasthttp's error: %v, want ErrTimeout", err)
