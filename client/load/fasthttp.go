@@ -76,6 +76,8 @@ func NewFastHitter(o HTTPOptions) (*FastHitter, error) {
 		h.header[k] = append(h.header[k], vs...)
 	}
 	tlsConfig := &tls.Config{InsecureSkipVerify: o.Insecure, ServerName: u.Hostname()} //nolint:gosec // opt-in by --insecure
+	// No ReadTimeout or WriteTimeout: the deadline Hit gives DoTimeout bounds
+	// every write and read, and it is always the earlier one.
 	h.client = &fasthttp.HostClient{
 		Addr:                          addr,
 		IsTLS:                         u.Scheme == "https",
@@ -83,8 +85,6 @@ func NewFastHitter(o HTTPOptions) (*FastHitter, error) {
 		MaxConns:                      o.MaxConns,
 		ConnPoolStrategy:              fasthttp.FIFO,
 		MaxConnWaitTimeout:            o.Timeout,
-		ReadTimeout:                   o.Timeout,
-		WriteTimeout:                  o.Timeout,
 		MaxIdleConnDuration:           90 * time.Second,
 		MaxConnDuration:               o.MaxConnAge,
 		NoDefaultUserAgentHeader:      true,
@@ -94,6 +94,11 @@ func NewFastHitter(o HTTPOptions) (*FastHitter, error) {
 		DialTimeout: func(addr string, timeout time.Duration) (net.Conn, error) {
 			if h.aborted.Load() {
 				return nil, errAborted
+			}
+			// fasthttp dials with no timeout (0) for a request that waited
+			// for a free connection; 0 would fail the dial at once.
+			if timeout <= 0 {
+				timeout = h.timeout
 			}
 			c, err := dialer.DialTimeout(addr, timeout)
 			if err != nil {
@@ -105,9 +110,6 @@ func NewFastHitter(o HTTPOptions) (*FastHitter, error) {
 			}
 			// The handshake here, not in fasthttp, so the tracked connection
 			// sees HTTP alone: a handshake is no answer.
-			if timeout <= 0 { // a dial for a request waiting on a free connection
-				timeout = h.timeout
-			}
 			tc := tls.Client(c, tlsConfig)
 			ctx, cancel := context.WithTimeout(context.Background(), timeout)
 			defer cancel()
@@ -301,8 +303,9 @@ func classifyFast(err error) results.Class {
 	if c := Classify(err); c != results.ClassOther {
 		return c
 	}
-	if msg := err.Error(); strings.Contains(msg, "cannot find http request method") ||
-		strings.Contains(msg, "error when reading response headers") || strings.Contains(msg, "unsupported http") {
+	// Every malformed response header: fasthttp wraps the parse error, or a
+	// header too large for its read buffer, in this text alone.
+	if strings.Contains(err.Error(), "error when reading response headers") {
 		return results.ClassProtocol
 	}
 	return results.ClassOther
