@@ -21,8 +21,8 @@ import (
 // .dockerignore lets through holds what the build needs.
 
 // clientSources are what client/Dockerfile copies: the client, the service
-// it embeds for --local and the raw TCP I/O both use.
-var clientSources = []string{"go.mod", "go.sum", "app/hello/", "app/rawtcp/", "client/"}
+// it embeds for --local, the raw TCP I/O both use and the stack contract.
+var clientSources = []string{"go.mod", "go.sum", "app/hello/", "app/rawtcp/", "infra/stack/", "client/"}
 
 func TestDockerfile(t *testing.T) {
 	src, err := os.ReadFile("Dockerfile")
@@ -100,6 +100,7 @@ func TestDockerignore(t *testing.T) {
 		// Out: tests, test binaries, everything else.
 		"client/cli/merge_test.go": false, "client/dockerfile_test.go": false, "client/load/load.test": false,
 		"app/hello/server_test.go": false, "app/dockerfile_test.go": false, "app/dockerfilecheck/check.go": false,
+		"infra/stack/outputs.go": true, "infra/stack/project_test.go": false,
 		"infra/program/config.go": false, "Pulumi.yaml": false, "README.md": false, ".git/config": false,
 	} {
 		out, err := pm.MatchesOrParentMatches(path)

@@ -9,7 +9,7 @@ import (
 
 func TestDockerignoreMatching(t *testing.T) {
 	// This repository's .dockerignore.
-	repoRules := "# comment\n*\n!go.mod\n!go.sum\n!app/\napp/**/*_test.go\napp/dockerfilecheck/\n!client/\nclient/**/*_test.go\nclient/**/*.test\n"
+	repoRules := "# comment\n*\n!go.mod\n!go.sum\n!app/\napp/**/*_test.go\napp/dockerfilecheck/\n!client/\nclient/**/*_test.go\nclient/**/*.test\n!infra/stack/\ninfra/stack/*_test.go\n"
 	if data, err := os.ReadFile("../../.dockerignore"); err == nil {
 		var lines []string
 		for _, l := range strings.Split(string(data), "\n") {
@@ -42,6 +42,8 @@ func TestDockerignoreMatching(t *testing.T) {
 		{repoRules, ".git/config", true},
 		{repoRules, "Pulumi.yaml", true},
 		{repoRules, "infra/program/config.go", true},
+		{repoRules, "infra/stack/outputs.go", false},
+		{repoRules, "infra/stack/project_test.go", true},
 		{"", "anything", false},
 		{"*.md\n", "README.md", true},
 		{"*.md\n", "docs/README.md", false}, // * does not cross /
