@@ -10,8 +10,6 @@ import (
 	"os"
 	"sync/atomic"
 	"time"
-
-	"github.com/cloudperf/cloudperf/app/rawtcp"
 )
 
 // Config is everything the server can be told. DefaultConfig fills it in.
@@ -174,7 +172,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelDebug),
 	}
 	served := make(chan error, 1)
-	go func() { served <- srv.Serve(rawtcp.Listen(ln)) }() // see package rawtcp: the P stays on the request at GOMAXPROCS=1
+	go func() { served <- srv.Serve(ln) }()
 	log.Info("serving", "addr", ln.Addr().String(), "host", s.cfg.Hostname)
 
 	select {

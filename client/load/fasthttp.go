@@ -13,7 +13,7 @@ import (
 
 	"github.com/valyala/fasthttp"
 
-	"github.com/cloudperf/cloudperf/app/rawtcp"
+	"github.com/cloudperf/cloudperf/client/rawtcp"
 )
 
 // FastHitter is a Hitter over fasthttp's HostClient: HTTP/1.1 keep-alive with

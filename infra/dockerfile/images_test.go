@@ -22,8 +22,8 @@ import (
 const root = "../.."
 
 // clientSources are what client/Dockerfile copies: the client, the service
-// it embeds for --local, the raw TCP I/O both use and the stack contract.
-var clientSources = []string{"go.mod", "go.sum", "app/hello/", "app/rawtcp/", "infra/stack/", "client/"}
+// it embeds for --local and the stack contract.
+var clientSources = []string{"go.mod", "go.sum", "app/hello/", "infra/stack/", "client/"}
 
 func TestDockerfiles(t *testing.T) {
 	goVersion, err := GoModVersion(filepath.Join(root, "go.mod"))
