@@ -61,12 +61,8 @@ func FuzzHandler(f *testing.F) {
 		if code != http.StatusOK || req.URL.Path != "/" {
 			return
 		}
-		if method == http.MethodHead {
-			if len(body) != 0 {
-				t.Fatalf("HEAD %q: body %q", target, body)
-			}
-			return
-		}
+		// A HEAD's reply is written as a GET's: net/http, not the handler,
+		// drops its body (reply_test.go), so the recorder holds it.
 		var reply map[string]any
 		if err := json.Unmarshal(body, &reply); err != nil {
 			t.Fatalf("%s %q: 200 body %q is not JSON: %v", method, target, body, err)

@@ -6,7 +6,6 @@ package hello
 import (
 	"encoding/json"
 	"net/http"
-	"strconv"
 	"sync"
 	"time"
 )
@@ -29,12 +28,7 @@ type helloWriter struct {
 	suffix []byte // `","host":<quoted host>}` + "\n"
 	bufs   sync.Pool
 	now    func() time.Time
-
-	// The timestamp has a fixed width, so every reply has the same length and
-	// its Content-Length value is built once: a fresh []string and, from 100
-	// bytes on, strconv.Itoa would allocate on every request.
-	size          int
-	contentLength []string
+	size   int // of a reply whose timestamp has a four-digit year
 }
 
 func newHelloWriter(host string, now func() time.Time) *helloWriter {
@@ -46,12 +40,15 @@ func newHelloWriter(host string, now func() time.Time) *helloWriter {
 	}
 	tsWidth := len(time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC).AppendFormat(nil, TimestampLayout))
 	hw.size = len(hw.prefix) + tsWidth + len(hw.suffix)
-	hw.contentLength = []string{strconv.Itoa(hw.size)}
 	hw.bufs.New = func() any { b := make([]byte, 0, hw.size); return &b }
 	return hw
 }
 
-func (hw *helloWriter) serve(w http.ResponseWriter, r *http.Request) int {
+// serve writes the reply in one Write and leaves the rest to net/http, as
+// any handler would: the status (200), and the Content-Length, since the
+// handler returns with the whole reply buffered; for HEAD net/http sends the
+// same headers and drops the body.
+func (hw *helloWriter) serve(w http.ResponseWriter, _ *http.Request) int {
 	bp := hw.bufs.Get().(*[]byte)
 	b := append((*bp)[:0], hw.prefix...)
 	b = appendTimestamp(b, hw.now())
@@ -59,16 +56,8 @@ func (hw *helloWriter) serve(w http.ResponseWriter, r *http.Request) int {
 
 	h := w.Header()
 	h["Content-Type"] = jsonContentType
-	if len(b) == hw.size {
-		h["Content-Length"] = hw.contentLength
-	} else { // a year outside 0000..9999
-		h["Content-Length"] = []string{strconv.Itoa(len(b))}
-	}
 	h["Cache-Control"] = noStore
-	w.WriteHeader(http.StatusOK)
-	if r.Method != http.MethodHead {
-		_, _ = w.Write(b)
-	}
+	_, _ = w.Write(b)
 	*bp = b
 	hw.bufs.Put(bp)
 	return http.StatusOK

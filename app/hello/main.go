@@ -68,12 +68,12 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (Co
 		name, env string
 		usage     string
 	}{
-		{&cfg.DrainDelay, "drain-delay", "DRAIN_DELAY", "after SIGTERM, how long readiness is 503 before the listener closes"},
-		{&cfg.GracePeriod, "grace-period", "GRACE_PERIOD", "after the listener closes, how long in-flight requests may take"},
+		{&cfg.DrainDelay, "drain-delay", "DRAIN_DELAY", "after SIGTERM, how long readiness is 503 before the listener closes (0: at once)"},
+		{&cfg.GracePeriod, "grace-period", "GRACE_PERIOD", "after the listener closes, how long in-flight requests may take (0: none, they are cut)"},
 		{&cfg.Work.Delay, "delay", "WORK_DELAY", "default wait per GET / (simulated I/O); ?delay= overrides"},
 		{&cfg.Work.CPU, "cpu", "WORK_CPU", "default CPU burnt per GET / (simulated work); ?cpu= overrides"},
-		{&cfg.ReadHeaderTimeout, "read-header-timeout", "READ_HEADER_TIMEOUT", "time allowed to read request headers"},
-		{&cfg.IdleTimeout, "idle-timeout", "IDLE_TIMEOUT", "keep-alive idle time before a connection is closed"},
+		{&cfg.ReadHeaderTimeout, "read-header-timeout", "READ_HEADER_TIMEOUT", "time allowed to read request headers, more than 0"},
+		{&cfg.IdleTimeout, "idle-timeout", "IDLE_TIMEOUT", "keep-alive idle time before a connection is closed, more than 0"},
 	}
 	var envErr error
 	for _, d := range durations {
@@ -95,7 +95,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (Co
 		}
 		maxHeader = n
 	}
-	fs.IntVar(&cfg.MaxHeaderBytes, "max-header-bytes", maxHeader, "largest request header accepted [MAX_HEADER_BYTES]")
+	fs.IntVar(&cfg.MaxHeaderBytes, "max-header-bytes", maxHeader, "largest request header accepted, more than 0 [MAX_HEADER_BYTES]")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			usage()

@@ -2,6 +2,7 @@ package hello
 
 import (
 	"bytes"
+	"io"
 	"net"
 	"strings"
 	"testing"
@@ -20,6 +21,12 @@ func TestMainUsageErrors(t *testing.T) {
 		{"bad int flag", []string{"-max-header-bytes", "lots"}, nil, "max-header-bytes"},
 		{"negative drain delay", []string{"-drain-delay", "-1s"}, nil, "drain-delay must not be negative"},
 		{"negative max header bytes", []string{"-max-header-bytes", "-1"}, nil, "max-header-bytes"},
+		// net/http would not take these zeros as zero: refused, never replaced.
+		{"zero idle timeout", []string{"-idle-timeout", "0"}, nil, "-idle-timeout must be more than 0 (got 0s)"},
+		{"zero read header timeout", []string{"-read-header-timeout", "0s"}, nil, "-read-header-timeout must be more than 0"},
+		{"zero max header bytes", []string{"-max-header-bytes", "0"}, nil, "-max-header-bytes must be more than 0 (got 0)"},
+		{"IDLE_TIMEOUT zero", nil, map[string]string{"IDLE_TIMEOUT": "0s"}, "-idle-timeout must be more than 0"},
+		{"MAX_HEADER_BYTES zero", nil, map[string]string{"MAX_HEADER_BYTES": "0"}, "-max-header-bytes must be more than 0"},
 		{"work too long", []string{"-delay", "1h"}, nil, "delay 1h0m0s outside"},
 		{"yaml logs", []string{"-log-format", "yaml"}, nil, `-log-format "yaml"`},
 		{"extra argument", []string{"serve"}, nil, `unexpected argument "serve"`},
@@ -61,7 +68,8 @@ func TestMainHelp(t *testing.T) {
 		if code := Main([]string{arg}, func(string) string { return "" }, &stderr); code != 0 {
 			t.Errorf("%s: exit %d, want 0", arg, code)
 		}
-		for _, want := range []string{"-addr", "-drain-delay", "DRAIN_DELAY", "-grace-period", "-log-format", "MAX_HEADER_BYTES"} {
+		for _, want := range []string{"-addr", "-drain-delay", "DRAIN_DELAY", "-grace-period", "-log-format", "MAX_HEADER_BYTES",
+			"(0: none, they are cut)", "headers, more than 0", "closed, more than 0", "accepted, more than 0"} {
 			if !strings.Contains(stderr.String(), want) {
 				t.Errorf("%s: usage does not mention %s:\n%s", arg, want, stderr.String())
 			}
@@ -126,5 +134,30 @@ func TestParseFlagsEnvironment(t *testing.T) {
 	}
 	if stderr.Len() != 0 {
 		t.Errorf("parseFlags wrote %q", stderr.String())
+	}
+}
+
+// -grace-period 0 and -drain-delay 0 (or their environment variables) mean
+// none, all the way to the server: not a default in their place.
+func TestZeroShutdownDelaysMeanNone(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		args []string
+		env  map[string]string
+	}{
+		{"flags", []string{"-grace-period", "0", "-drain-delay", "0s"}, nil},
+		{"environment", nil, map[string]string{"GRACE_PERIOD": "0s", "DRAIN_DELAY": "0"}},
+		{"flags over environment", []string{"-grace-period", "0s", "-drain-delay", "0"}, map[string]string{"GRACE_PERIOD": "30s", "DRAIN_DELAY": "5s"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg, _, err := parseFlags(tc.args, func(k string) string { return tc.env[k] }, io.Discard)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s := New(cfg)
+			if s.cfg.GracePeriod != 0 || s.cfg.DrainDelay != 0 {
+				t.Errorf("grace period %v, drain delay %v: want 0 and 0", s.cfg.GracePeriod, s.cfg.DrainDelay)
+			}
+		})
 	}
 }

@@ -10,8 +10,6 @@ import (
 	"os"
 	"sync/atomic"
 	"time"
-
-	"github.com/cloudperf/cloudperf/app/rawtcp"
 )
 
 // Config is everything the server can be told. DefaultConfig fills it in.
@@ -21,6 +19,10 @@ type Config struct {
 	Work     Work   // default work per GET /
 
 	// Limits so a slow or hostile client cannot hold a connection or memory.
+	// ReadHeaderTimeout, IdleTimeout and MaxHeaderBytes must be more than 0:
+	// net/http would take a 0 in the first two as "the read timeout" and in
+	// the last as its own 1 MB default, so Validate refuses it (New gives a
+	// zero one DefaultConfig's value, as it does ReadTimeout and WriteTimeout).
 	ReadHeaderTimeout time.Duration
 	ReadTimeout       time.Duration
 	WriteTimeout      time.Duration
@@ -29,7 +31,8 @@ type Config struct {
 
 	// Shutdown: readiness turns 503 at once, the listener stays open DrainDelay
 	// longer (so Kubernetes removes the pod from the Service's endpoints), then
-	// in-flight requests get GracePeriod to finish.
+	// in-flight requests get GracePeriod to finish. Zero means none: no drain
+	// delay, and requests still in flight when the listener closes are cut.
 	DrainDelay  time.Duration
 	GracePeriod time.Duration
 
@@ -65,7 +68,8 @@ type Server struct {
 	draining atomic.Bool
 }
 
-// New builds a server; zero fields of cfg take DefaultConfig's values.
+// New builds a server; zero fields of cfg take DefaultConfig's values, but
+// for DrainDelay and GracePeriod, where zero means none.
 func New(cfg Config) *Server {
 	cfg = withDefaults(cfg)
 	s := &Server{cfg: cfg, hello: newHelloWriter(cfg.Hostname, time.Now), metrics: newMetrics()}
@@ -102,7 +106,6 @@ func withDefaults(cfg Config) Config {
 	set(&cfg.ReadTimeout, d.ReadTimeout)
 	set(&cfg.WriteTimeout, d.WriteTimeout)
 	set(&cfg.IdleTimeout, d.IdleTimeout)
-	set(&cfg.GracePeriod, d.GracePeriod)
 	if cfg.MaxHeaderBytes == 0 {
 		cfg.MaxHeaderBytes = d.MaxHeaderBytes
 	}
@@ -118,24 +121,29 @@ func withDefaults(cfg Config) Config {
 	return cfg
 }
 
-// Validate reports the first setting a server cannot run with.
+// Validate reports the first setting a server cannot run with, by its flag
+// (ReadTimeout and WriteTimeout have none).
 func (cfg Config) Validate() error {
 	// A slice, not a map: with several bad settings, the same one is reported
 	// every time.
 	for _, s := range []struct {
-		name string
-		d    time.Duration
+		name     string
+		d        time.Duration
+		positive bool // net/http would not take 0 as zero
 	}{
-		{"read-header-timeout", cfg.ReadHeaderTimeout}, {"read-timeout", cfg.ReadTimeout},
-		{"write-timeout", cfg.WriteTimeout}, {"idle-timeout", cfg.IdleTimeout},
-		{"drain-delay", cfg.DrainDelay}, {"grace-period", cfg.GracePeriod},
+		{"-read-header-timeout", cfg.ReadHeaderTimeout, true}, {"ReadTimeout", cfg.ReadTimeout, false},
+		{"WriteTimeout", cfg.WriteTimeout, false}, {"-idle-timeout", cfg.IdleTimeout, true},
+		{"-drain-delay", cfg.DrainDelay, false}, {"-grace-period", cfg.GracePeriod, false},
 	} {
-		if s.d < 0 {
+		switch {
+		case s.positive && s.d <= 0:
+			return fmt.Errorf("%s must be more than 0 (got %v): net/http would use the read timeout instead", s.name, s.d)
+		case s.d < 0:
 			return fmt.Errorf("%s must not be negative (got %v)", s.name, s.d)
 		}
 	}
-	if cfg.MaxHeaderBytes < 0 {
-		return fmt.Errorf("max-header-bytes must not be negative (got %d)", cfg.MaxHeaderBytes)
+	if cfg.MaxHeaderBytes <= 0 {
+		return fmt.Errorf("-max-header-bytes must be more than 0 (got %d): net/http would use its 1 MB default instead", cfg.MaxHeaderBytes)
 	}
 	return cfg.Work.validate()
 }
@@ -174,7 +182,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelDebug),
 	}
 	served := make(chan error, 1)
-	go func() { served <- srv.Serve(rawtcp.Listen(ln)) }() // see package rawtcp: the P stays on the request at GOMAXPROCS=1
+	go func() { served <- srv.Serve(ln) }()
 	log.Info("serving", "addr", ln.Addr().String(), "host", s.cfg.Hostname)
 
 	select {

@@ -182,26 +182,44 @@ func TestServeFinishesInFlightRequest(t *testing.T) {
 	}
 }
 
+// A request still running when the grace period ends is cut; a grace period
+// of 0 cuts it as the listener closes (it is not replaced by the default).
 func TestServeGracePeriodExceeded(t *testing.T) {
-	sv := startServe(t, Config{Hostname: "h", GracePeriod: 100 * time.Millisecond})
-	res := make(chan error, 1)
-	go func() {
-		code, _, _, err := get(sv.url + "/?delay=10s")
-		if err == nil {
-			err = fmt.Errorf("status %d", code)
-		}
-		res <- err
-	}()
-	waitInFlight(t, sv.url, 1)
-	sv.stop()
-	if err := sv.wait(t, 5*time.Second); !errors.Is(err, ErrGracePeriodExceeded) {
-		t.Fatalf("Serve: %v, want ErrGracePeriodExceeded", err)
+	for _, grace := range []time.Duration{100 * time.Millisecond, 0} {
+		t.Run(grace.String(), func(t *testing.T) {
+			sv := startServe(t, Config{Hostname: "h", GracePeriod: grace})
+			res := make(chan error, 1)
+			go func() {
+				code, _, _, err := get(sv.url + "/?delay=10s")
+				if err == nil {
+					err = fmt.Errorf("status %d", code)
+				}
+				res <- err
+			}()
+			waitInFlight(t, sv.url, 1)
+			sv.stop()
+			if err := sv.wait(t, 5*time.Second); !errors.Is(err, ErrGracePeriodExceeded) {
+				t.Fatalf("Serve: %v, want ErrGracePeriodExceeded", err)
+			}
+			select {
+			case err := <-res:
+				t.Logf("cut request: %v", err)
+			case <-time.After(5 * time.Second):
+				t.Error("the request cut by the grace period is still waiting")
+			}
+		})
 	}
-	select {
-	case err := <-res:
-		t.Logf("cut request: %v", err)
-	case <-time.After(5 * time.Second):
-		t.Error("the request cut by the grace period is still waiting")
+}
+
+// With nothing in flight, no grace period is still a clean drain.
+func TestServeNoGracePeriodIdle(t *testing.T) {
+	sv := startServe(t, Config{Hostname: "h"})
+	if code, _, _, err := get(sv.url + "/"); err != nil || code != http.StatusOK {
+		t.Fatalf("GET /: %d %v", code, err)
+	}
+	sv.stop()
+	if err := sv.wait(t, 5*time.Second); err != nil {
+		t.Fatalf("Serve: %v, want a clean drain", err)
 	}
 }
 
@@ -330,14 +348,13 @@ func TestNewFillsDefaults(t *testing.T) {
 	if s.cfg.ReadHeaderTimeout != time.Second {
 		t.Errorf("ReadHeaderTimeout %v, want the 1s given", s.cfg.ReadHeaderTimeout)
 	}
-	if s.cfg.DrainDelay != 0 {
-		t.Errorf("DrainDelay %v: zero means no drain delay, not the default", s.cfg.DrainDelay)
+	if s.cfg.DrainDelay != 0 || s.cfg.GracePeriod != 0 {
+		t.Errorf("DrainDelay %v, GracePeriod %v: zero means none, not the default", s.cfg.DrainDelay, s.cfg.GracePeriod)
 	}
 	for name, pair := range map[string][2]any{
 		"ReadTimeout":    {s.cfg.ReadTimeout, d.ReadTimeout},
 		"WriteTimeout":   {s.cfg.WriteTimeout, d.WriteTimeout},
 		"IdleTimeout":    {s.cfg.IdleTimeout, d.IdleTimeout},
-		"GracePeriod":    {s.cfg.GracePeriod, d.GracePeriod},
 		"MaxHeaderBytes": {s.cfg.MaxHeaderBytes, d.MaxHeaderBytes},
 		"Hostname":       {s.cfg.Hostname, d.Hostname},
 		"Addr":           {s.cfg.Addr, d.Addr},
@@ -366,11 +383,17 @@ func TestConfigValidate(t *testing.T) {
 		{"negative grace", func(c *Config) { c.GracePeriod = -1 }, "grace-period"},
 		{"negative header timeout", func(c *Config) { c.ReadHeaderTimeout = -1 }, "read-header-timeout"},
 		{"negative max header", func(c *Config) { c.MaxHeaderBytes = -1 }, "max-header-bytes"},
+		{"no drain delay", func(c *Config) { c.DrainDelay = 0 }, ""},
+		{"no grace period", func(c *Config) { c.GracePeriod = 0 }, ""},
+		{"zero header timeout", func(c *Config) { c.ReadHeaderTimeout = 0 }, "-read-header-timeout must be more than 0"},
+		{"zero idle timeout", func(c *Config) { c.IdleTimeout = 0 }, "-idle-timeout must be more than 0"},
+		{"zero max header", func(c *Config) { c.MaxHeaderBytes = 0 }, "-max-header-bytes must be more than 0"},
+		{"negative write timeout", func(c *Config) { c.WriteTimeout = -1 }, "WriteTimeout must not be negative"},
 		{"delay too long", func(c *Config) { c.Work.Delay = MaxDelay + 1 }, "delay"},
 		{"cpu too long", func(c *Config) { c.Work.CPU = MaxCPU + 1 }, "cpu"},
 		{"negative cpu", func(c *Config) { c.Work.CPU = -1 }, "cpu"},
 		// Two bad settings: the first, in flag order, is reported, every time.
-		{"two bad", func(c *Config) { c.ReadTimeout, c.GracePeriod = -1, -1 }, "read-timeout"},
+		{"two bad", func(c *Config) { c.ReadTimeout, c.GracePeriod = -1, -1 }, "ReadTimeout"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

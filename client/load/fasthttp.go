@@ -13,7 +13,7 @@ import (
 
 	"github.com/valyala/fasthttp"
 
-	"github.com/cloudperf/cloudperf/app/rawtcp"
+	"github.com/cloudperf/cloudperf/client/rawtcp"
 	"github.com/cloudperf/cloudperf/client/results"
 )
 

@@ -3,6 +3,8 @@ package stack
 import (
 	"fmt"
 	"strings"
+
+	contract "github.com/cloudperf/cloudperf/infra/stack"
 )
 
 // Every error Read returns is one of these: one line each, saying what to
@@ -89,7 +91,7 @@ func (e *EndpointError) Error() string {
 		where = fmt.Sprintf("stack %q's", e.Stack)
 	}
 	return fmt.Sprintf("%s %s output %q is not a usable endpoint: %s (check `pulumi config get nodeAddress`)",
-		where, OutputEndpoint, e.Value, e.Reason)
+		where, contract.OutputEndpoint, e.Value, e.Reason)
 }
 
 // OutputTypeError: a known output has the wrong type.

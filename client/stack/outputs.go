@@ -3,9 +3,9 @@
 // exported by running the pulumi CLI in the project the current folder
 // belongs to. It links no Pulumi SDK.
 //
-// It never imports infra/: that would link the Kubernetes and Docker SDKs
-// into the client. The output names below are the contract between the
-// two; infra/program's tests check that the program exports exactly them.
+// The output names and the walk up to Pulumi.yaml are infra/stack's, the
+// contract infra/program exports by; it never imports infra/program, which
+// would link the Kubernetes and Docker SDKs into the client.
 package stack
 
 import (
@@ -17,25 +17,9 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-)
 
-// Output names the program exports (infra/program/run.go).
-const (
-	OutputEndpoint   = "endpoint"
-	OutputNodePort   = "nodePort"
-	OutputNamespace  = "namespace"
-	OutputDeployment = "deployment"
-	OutputService    = "service"
-	OutputHPA        = "hpa"
-	OutputImage      = "image"
+	contract "github.com/cloudperf/cloudperf/infra/stack"
 )
-
-// OutputNames lists every output the program exports, sorted.
-func OutputNames() []string {
-	names := []string{OutputEndpoint, OutputNodePort, OutputNamespace, OutputDeployment, OutputService, OutputHPA, OutputImage}
-	sort.Strings(names)
-	return names
-}
 
 // Outputs are a stack's outputs, typed. Only Endpoint is required; the
 // others are zero when the stack does not export them (use Require).
@@ -66,9 +50,9 @@ func (o Outputs) Require(names ...string) error {
 // known output, when present, must have its type.
 func DecodeOutputs(raw map[string]any) (Outputs, error) {
 	out := Outputs{Raw: raw}
-	ep, ok := raw[OutputEndpoint]
+	ep, ok := raw[contract.OutputEndpoint]
 	if !ok {
-		return out, &OutputMissingError{Output: OutputEndpoint, Available: sortedKeys(raw)}
+		return out, &OutputMissingError{Output: contract.OutputEndpoint, Available: sortedKeys(raw)}
 	}
 	s, ok := ep.(string)
 	if !ok {
@@ -79,13 +63,18 @@ func DecodeOutputs(raw map[string]any) (Outputs, error) {
 	}
 	out.Endpoint = s
 
-	for name, dst := range map[string]*string{
-		OutputNamespace:  &out.Namespace,
-		OutputDeployment: &out.Deployment,
-		OutputService:    &out.Service,
-		OutputHPA:        &out.HPA,
-		OutputImage:      &out.Image,
+	// A slice, not a map: with two bad outputs, the same one is reported every time.
+	for _, f := range []struct {
+		name string
+		dst  *string
+	}{
+		{contract.OutputNamespace, &out.Namespace},
+		{contract.OutputDeployment, &out.Deployment},
+		{contract.OutputService, &out.Service},
+		{contract.OutputHPA, &out.HPA},
+		{contract.OutputImage, &out.Image},
 	} {
+		name, dst := f.name, f.dst
 		v, ok := raw[name]
 		if !ok {
 			continue
@@ -96,10 +85,10 @@ func DecodeOutputs(raw map[string]any) (Outputs, error) {
 		}
 		*dst = s
 	}
-	if v, ok := raw[OutputNodePort]; ok {
+	if v, ok := raw[contract.OutputNodePort]; ok {
 		p, ok := toPort(v)
 		if !ok {
-			return out, &OutputTypeError{Output: OutputNodePort, Value: fmt.Sprint(v), Want: "a port number from 1 to 65535"}
+			return out, &OutputTypeError{Output: contract.OutputNodePort, Value: fmt.Sprint(v), Want: "a port number from 1 to 65535"}
 		}
 		out.NodePort = p
 	}

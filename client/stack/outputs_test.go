@@ -6,6 +6,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	contract "github.com/cloudperf/cloudperf/infra/stack"
 )
 
 // full is what infra/ exports, as `pulumi stack output --json` prints it.
@@ -47,7 +49,7 @@ func TestDecodeOutputsFull(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("DecodeOutputs = %+v\nwant %+v", got, want)
 	}
-	if err := got.Require(OutputNames()...); err != nil {
+	if err := got.Require(contract.OutputNames()...); err != nil {
 		t.Errorf("Require(all): %v", err)
 	}
 }
@@ -126,23 +128,16 @@ func TestRequire(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := out.Require(OutputEndpoint, OutputNamespace); err != nil {
+	if err := out.Require(contract.OutputEndpoint, contract.OutputNamespace); err != nil {
 		t.Error(err)
 	}
-	err = out.Require(OutputNamespace, OutputHPA, OutputDeployment)
+	err = out.Require(contract.OutputNamespace, contract.OutputHPA, contract.OutputDeployment)
 	var missing *OutputMissingError
-	if !errors.As(err, &missing) || missing.Output != OutputHPA {
+	if !errors.As(err, &missing) || missing.Output != contract.OutputHPA {
 		t.Fatalf("Require = %v, want hpa missing", err)
 	}
 	if want := []string{"endpoint", "namespace"}; !reflect.DeepEqual(missing.Available, want) {
 		t.Errorf("Available = %v, want %v", missing.Available, want)
-	}
-}
-
-func TestOutputNames(t *testing.T) {
-	want := []string{"deployment", "endpoint", "hpa", "image", "namespace", "nodePort", "service"}
-	if got := OutputNames(); !reflect.DeepEqual(got, want) {
-		t.Errorf("OutputNames = %v, want %v", got, want)
 	}
 }
 
@@ -179,11 +174,11 @@ func FuzzDecodeOutputs(f *testing.F) {
 			}
 			return
 		}
-		if cerr := checkEndpoint(out.Endpoint); cerr != nil || out.Endpoint != raw[OutputEndpoint] {
+		if cerr := checkEndpoint(out.Endpoint); cerr != nil || out.Endpoint != raw[contract.OutputEndpoint] {
 			t.Fatalf("accepted endpoint %q: %v", out.Endpoint, cerr)
 		}
-		if _, ok := raw[OutputNodePort]; ok && (out.NodePort < 1 || out.NodePort > 65535) {
-			t.Fatalf("accepted node port %d from %v", out.NodePort, raw[OutputNodePort])
+		if _, ok := raw[contract.OutputNodePort]; ok && (out.NodePort < 1 || out.NodePort > 65535) {
+			t.Fatalf("accepted node port %d from %v", out.NodePort, raw[contract.OutputNodePort])
 		}
 		if !reflect.DeepEqual(out.Raw, raw) {
 			t.Fatal("Raw is not the input")

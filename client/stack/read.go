@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	contract "github.com/cloudperf/cloudperf/infra/stack"
 )
 
 // Options say which stack to read.
@@ -22,29 +24,16 @@ type Options struct {
 	Stack string
 }
 
-// FindProject walks up from start to the nearest folder holding Pulumi.yaml
-// (or Pulumi.yml) and returns it, or a *ProjectNotFoundError.
+// FindProject is infra/stack's walk up from start to the nearest folder
+// holding Pulumi.yaml, with the client's advice when there is none (a
+// *ProjectNotFoundError).
 func FindProject(start string) (string, error) {
-	if start == "" {
-		start = "."
+	dir, err := contract.FindProject(start)
+	var none *contract.ProjectNotFoundError
+	if errors.As(err, &none) {
+		return "", &ProjectNotFoundError{Start: none.Start}
 	}
-	abs, err := filepath.Abs(start)
-	if err != nil {
-		return "", &ProjectNotFoundError{Start: start}
-	}
-	if fi, err := os.Stat(abs); err == nil && !fi.IsDir() {
-		abs = filepath.Dir(abs)
-	}
-	for dir := abs; ; dir = filepath.Dir(dir) {
-		for _, name := range []string{"Pulumi.yaml", "Pulumi.yml"} {
-			if fi, err := os.Stat(filepath.Join(dir, name)); err == nil && fi.Mode().IsRegular() {
-				return dir, nil
-			}
-		}
-		if filepath.Dir(dir) == dir {
-			return "", &ProjectNotFoundError{Start: abs}
-		}
-	}
+	return dir, err
 }
 
 // Read returns the outputs of opts.Stack in the project at or above

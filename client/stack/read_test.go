@@ -14,6 +14,8 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/auto"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	contract "github.com/cloudperf/cloudperf/infra/stack"
 )
 
 // pulumiCLI finds the real CLI: on PATH, else where `make tools` builds it.
@@ -122,7 +124,7 @@ func TestReadRealPulumi(t *testing.T) {
 		if len(out.Raw) != len(want) {
 			t.Errorf("Raw = %v, want the %d outputs", out.Raw, len(want))
 		}
-		if err := out.Require(OutputNames()...); err != nil {
+		if err := out.Require(contract.OutputNames()...); err != nil {
 			t.Error(err)
 		}
 	})
@@ -158,7 +160,7 @@ func TestReadRealPulumi(t *testing.T) {
 		if !errors.As(err, &missing) {
 			t.Fatalf("error %T %v, want *OutputMissingError", err, err)
 		}
-		if missing.Output != OutputEndpoint || !reflect.DeepEqual(missing.Available, []string{"image", "namespace"}) {
+		if missing.Output != contract.OutputEndpoint || !reflect.DeepEqual(missing.Available, []string{"image", "namespace"}) {
 			t.Errorf("missing %q, available %v", missing.Output, missing.Available)
 		}
 		if !strings.Contains(err.Error(), `stack "partial" has no output "endpoint"; its outputs: image, namespace`) {

@@ -39,6 +39,7 @@ import (
 	"github.com/cloudperf/cloudperf/client/results"
 	"github.com/cloudperf/cloudperf/infra/e2e/cluster"
 	"github.com/cloudperf/cloudperf/infra/program"
+	contract "github.com/cloudperf/cloudperf/infra/stack"
 )
 
 const (
@@ -167,11 +168,11 @@ func TestEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatalf("step 1, pulumi up: %v", err)
 	}
-	endpoint, _ := up.Outputs[program.OutputEndpoint].Value.(string)
+	endpoint, _ := up.Outputs[contract.OutputEndpoint].Value.(string)
 	if want := fmt.Sprintf("http://%s:%d", c.NodeIP(), nodePort); endpoint != want {
 		t.Fatalf("step 1: endpoint output %q, want %q", endpoint, want)
 	}
-	dep := waitDeployment(t, ctx, kube, up.Outputs[program.OutputDeployment].Value.(string), 3)
+	dep := waitDeployment(t, ctx, kube, up.Outputs[contract.OutputDeployment].Value.(string), 3)
 	measure("pulumi up → 3 pods Ready: %s", time.Since(t0).Round(100*time.Millisecond))
 	checkWorkload(t, ctx, kube, dep, up.Outputs, nodePort)
 	step(fmt.Sprintf("step 1 ok: Deployment %s 3/3 Ready (real pods), Service NodePort %d, HPA 3–10 at 50%% CPU", dep.Name, nodePort))
@@ -281,7 +282,7 @@ func TestEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatalf("step 5, pulumi up with the load Job: %v", err)
 	}
-	jobName, _ := up3.Outputs[program.OutputLoadgenJob].Value.(string)
+	jobName, _ := up3.Outputs[contract.OutputLoadgenJob].Value.(string)
 	merged, parts := checkLoadJob(t, ctx, kube, clientBin, work, jobName)
 	measure("load Job: 2 pods, %d + %d requests, merged %d at %.1f/s, %d failed, p99 %v",
 		parts[0], parts[1], merged.Requests, merged.AchievedRate, merged.Failed, merged.Latency.P99.D())
@@ -459,7 +460,7 @@ func checkWorkload(t *testing.T, ctx context.Context, kube kubernetes.Interface,
 	if dep.Status.ReadyReplicas != 3 || *dep.Spec.Replicas != 3 {
 		t.Errorf("step 1: Deployment replicas %d ready %d, want 3/3", *dep.Spec.Replicas, dep.Status.ReadyReplicas)
 	}
-	svc, err := kube.CoreV1().Services(namespace).Get(ctx, outs[program.OutputService].Value.(string), metav1.GetOptions{})
+	svc, err := kube.CoreV1().Services(namespace).Get(ctx, outs[contract.OutputService].Value.(string), metav1.GetOptions{})
 	if err != nil {
 		t.Fatalf("step 1: service: %v", err)
 	}
@@ -467,7 +468,7 @@ func checkWorkload(t *testing.T, ctx context.Context, kube kubernetes.Interface,
 		svc.Spec.Ports[0].TargetPort.IntValue() != 5000 && svc.Spec.Ports[0].TargetPort.String() != "http" {
 		t.Errorf("step 1: service spec %+v", svc.Spec)
 	}
-	hpa, err := kube.AutoscalingV2().HorizontalPodAutoscalers(namespace).Get(ctx, outs[program.OutputHPA].Value.(string), metav1.GetOptions{})
+	hpa, err := kube.AutoscalingV2().HorizontalPodAutoscalers(namespace).Get(ctx, outs[contract.OutputHPA].Value.(string), metav1.GetOptions{})
 	if err != nil {
 		t.Fatalf("step 1: hpa: %v", err)
 	}
@@ -633,13 +634,13 @@ func checkGone(t *testing.T, ctx context.Context, c *cluster.Cluster, outs auto.
 	deadline := time.Now().Add(2 * time.Minute)
 	for {
 		var left []string
-		if _, err := kube.AppsV1().Deployments(namespace).Get(ctx, outs[program.OutputDeployment].Value.(string), metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+		if _, err := kube.AppsV1().Deployments(namespace).Get(ctx, outs[contract.OutputDeployment].Value.(string), metav1.GetOptions{}); !apierrors.IsNotFound(err) {
 			left = append(left, "deployment")
 		}
-		if _, err := kube.CoreV1().Services(namespace).Get(ctx, outs[program.OutputService].Value.(string), metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+		if _, err := kube.CoreV1().Services(namespace).Get(ctx, outs[contract.OutputService].Value.(string), metav1.GetOptions{}); !apierrors.IsNotFound(err) {
 			left = append(left, "service")
 		}
-		if _, err := kube.AutoscalingV2().HorizontalPodAutoscalers(namespace).Get(ctx, outs[program.OutputHPA].Value.(string), metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+		if _, err := kube.AutoscalingV2().HorizontalPodAutoscalers(namespace).Get(ctx, outs[contract.OutputHPA].Value.(string), metav1.GetOptions{}); !apierrors.IsNotFound(err) {
 			left = append(left, "hpa")
 		}
 		if pods, err := kube.CoreV1().Pods(namespace).List(ctx, metav1.ListOptions{}); err != nil || len(pods.Items) > 0 {

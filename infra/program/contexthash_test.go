@@ -9,7 +9,7 @@ import (
 
 func TestDockerignoreMatching(t *testing.T) {
 	// This repository's .dockerignore.
-	repoRules := "# comment\n*\n!go.mod\n!go.sum\n!app/\napp/**/*_test.go\napp/dockerfilecheck/\n!client/\nclient/**/*_test.go\nclient/**/*.test\n"
+	repoRules := "# comment\n*\n!go.mod\n!go.sum\n!app/\napp/**/*_test.go\n!client/\nclient/**/*_test.go\nclient/**/*.test\n!infra/stack/\ninfra/stack/*_test.go\n"
 	if data, err := os.ReadFile("../../.dockerignore"); err == nil {
 		var lines []string
 		for _, l := range strings.Split(string(data), "\n") {
@@ -32,16 +32,18 @@ func TestDockerignoreMatching(t *testing.T) {
 		{repoRules, "app/main.go", false},
 		{repoRules, "app/Dockerfile", false},
 		{repoRules, "app/hello/server.go", false},
-		{repoRules, "app/dockerfile_test.go", true},
+		{repoRules, "app/main_test.go", true},
 		{repoRules, "app/hello/server_test.go", true},
 		{repoRules, "client/main.go", false},
 		{repoRules, "client/report/assets/report.js", false},
 		{repoRules, "client/cli/merge_test.go", true},
 		{repoRules, "client/load/load.test", true},
-		{repoRules, "app/dockerfilecheck/check.go", true},
+		{repoRules, "infra/dockerfile/check.go", true},
 		{repoRules, ".git/config", true},
 		{repoRules, "Pulumi.yaml", true},
 		{repoRules, "infra/program/config.go", true},
+		{repoRules, "infra/stack/outputs.go", false},
+		{repoRules, "infra/stack/project_test.go", true},
 		{"", "anything", false},
 		{"*.md\n", "README.md", true},
 		{"*.md\n", "docs/README.md", false}, // * does not cross /

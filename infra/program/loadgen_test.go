@@ -11,7 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cloudperf/cloudperf/client/stack"
+	clientstack "github.com/cloudperf/cloudperf/client/stack"
+	"github.com/cloudperf/cloudperf/infra/stack"
 )
 
 const testClientRef = "registry.example/cloudperf-client@sha256:4567"
@@ -395,10 +396,10 @@ func TestRunExportsTheLoadgenJob(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	eq(t, "loadgenJob", exports[OutputLoadgenJob], "cloudperf-loadgen-0a1b2c3d")
+	eq(t, "loadgenJob", exports[stack.OutputLoadgenJob], "cloudperf-loadgen-0a1b2c3d")
 	var names []string
 	for n := range exports {
-		if n != OutputLoadgenJob {
+		if n != stack.OutputLoadgenJob {
 			names = append(names, n)
 		}
 	}
@@ -414,7 +415,7 @@ func TestRunExportsTheLoadgenJob(t *testing.T) {
 	if err := json.Unmarshal(data, &raw); err != nil {
 		t.Fatal(err)
 	}
-	if out, err := stack.DecodeOutputs(raw); err != nil || out.Endpoint != "http://127.0.0.1:31234" {
+	if out, err := clientstack.DecodeOutputs(raw); err != nil || out.Endpoint != "http://127.0.0.1:31234" {
 		t.Errorf("the client decodes %+v, %v", out, err)
 	}
 	args := get(t, m.only(t, typeJob).Inputs, "spec", "template", "spec", "containers", 0, "args").([]any)

@@ -1,11 +1,14 @@
 package program
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/cloudperf/cloudperf/infra/stack"
 )
 
 // projectRoot is the folder of Pulumi.yaml, which relative image paths
@@ -28,16 +31,12 @@ func projectRoot(ctx *pulumi.Context) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("working directory: %w", err)
 	}
-	for dir := wd; ; dir = filepath.Dir(dir) {
-		for _, name := range []string{"Pulumi.yaml", "Pulumi.yml"} {
-			if fi, err := os.Stat(filepath.Join(dir, name)); err == nil && fi.Mode().IsRegular() {
-				return dir, nil
-			}
-		}
-		if filepath.Dir(dir) == dir {
-			return wd, nil
-		}
+	dir, err := stack.FindProject(wd)
+	var none *stack.ProjectNotFoundError
+	if errors.As(err, &none) {
+		return wd, nil
 	}
+	return dir, err
 }
 
 // resolve makes p absolute against root. Absolute paths are passed to the

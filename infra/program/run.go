@@ -1,37 +1,25 @@
 package program
 
-import "github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+import (
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-// Stack output names. client/stack reads them (its constants must match:
-// program_test.go checks), so renaming one breaks `client --from-stack`.
-const (
-	OutputEndpoint   = "endpoint"
-	OutputNodePort   = "nodePort"
-	OutputNamespace  = "namespace"
-	OutputDeployment = "deployment"
-	OutputService    = "service"
-	OutputHPA        = "hpa"
-	OutputImage      = "image"
+	"github.com/cloudperf/cloudperf/infra/stack"
 )
 
-// OutputLoadgenJob is the load generator Job's name (for kubectl wait and
-// kubectl logs -l job-name=...), exported only when there is one. The
-// client does not read it, so client/stack does not name it.
-const OutputLoadgenJob = "loadgenJob"
-
-// Exports maps each stack output name to its value.
+// Exports maps each stack output name (infra/stack, which the client reads
+// too) to its value.
 func (o *Outputs) Exports() map[string]pulumi.Output {
 	exports := map[string]pulumi.Output{
-		OutputEndpoint:   o.Endpoint,
-		OutputNodePort:   o.NodePort,
-		OutputNamespace:  o.Namespace,
-		OutputDeployment: o.DeploymentName,
-		OutputService:    o.ServiceName,
-		OutputHPA:        o.HPAName,
-		OutputImage:      o.Image,
+		stack.OutputEndpoint:   o.Endpoint,
+		stack.OutputNodePort:   o.NodePort,
+		stack.OutputNamespace:  o.Namespace,
+		stack.OutputDeployment: o.DeploymentName,
+		stack.OutputService:    o.ServiceName,
+		stack.OutputHPA:        o.HPAName,
+		stack.OutputImage:      o.Image,
 	}
 	if o.LoadgenJob.OutputState != nil {
-		exports[OutputLoadgenJob] = o.LoadgenJob
+		exports[stack.OutputLoadgenJob] = o.LoadgenJob
 	}
 	return exports
 }

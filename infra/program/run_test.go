@@ -7,32 +7,14 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/cloudperf/cloudperf/client/stack"
+	clientstack "github.com/cloudperf/cloudperf/client/stack"
+	"github.com/cloudperf/cloudperf/infra/stack"
 )
 
 // givenImage is the config of a run that deploys a given image.
 var givenImage = map[string]string{
 	"cloudperf:image.build": "false",
 	"cloudperf:image.ref":   testRef,
-}
-
-func TestOutputNamesMatchClient(t *testing.T) {
-	// The client (client/stack) reads these names; it cannot import this
-	// package, so the constants are duplicated and checked here.
-	pairs := map[string]string{
-		OutputEndpoint:   stack.OutputEndpoint,
-		OutputNodePort:   stack.OutputNodePort,
-		OutputNamespace:  stack.OutputNamespace,
-		OutputDeployment: stack.OutputDeployment,
-		OutputService:    stack.OutputService,
-		OutputHPA:        stack.OutputHPA,
-		OutputImage:      stack.OutputImage,
-	}
-	for mine, theirs := range pairs {
-		if mine != theirs {
-			t.Errorf("program exports %q where the client reads %q", mine, theirs)
-		}
-	}
 }
 
 func TestRunExportsExactlyTheClientsOutputs(t *testing.T) {
@@ -71,7 +53,7 @@ func TestRunExportsExactlyTheClientsOutputs(t *testing.T) {
 	if err := json.Unmarshal(data, &raw); err != nil {
 		t.Fatal(err)
 	}
-	out, err := stack.DecodeOutputs(raw)
+	out, err := clientstack.DecodeOutputs(raw)
 	if err != nil {
 		t.Fatalf("the client rejects the program's outputs: %v", err)
 	}

@@ -633,32 +633,17 @@ func (c *Cluster) since() string { return time.Since(c.started).Round(time.Milli
 // client certificate embedded).
 func (c *Cluster) Kubeconfig() string { return c.kubeconfig }
 
-// RESTConfig returns a copy of the admin client configuration.
-func (c *Cluster) RESTConfig() *rest.Config { return rest.CopyConfig(c.restConfig) }
-
 // Client is an admin clientset.
 func (c *Cluster) Client() kubernetes.Interface { return c.client }
 
 // NodeIP is the node's address, reachable from the host (NodePorts answer there).
 func (c *Cluster) NodeIP() string { return c.ns.nodeIP.String() }
 
-// Host is the apiserver URL, https://<NodeIP>:6443.
-func (c *Cluster) Host() string { return c.restConfig.Host }
-
 // WorkDir is the directory holding pki/, kubeconfig/, logs/ and the components' state.
 func (c *Cluster) WorkDir() string { return c.workDir }
 
 // StartDuration is how long Start took until everything was ready.
 func (c *Cluster) StartDuration() time.Duration { return c.startTime }
-
-// PIDs maps each started component to its process id.
-func (c *Cluster) PIDs() map[string]int {
-	m := map[string]int{}
-	for _, p := range c.procs.list() {
-		m[p.name] = p.pid()
-	}
-	return m
-}
 
 // RSS maps each running component to its resident memory in bytes (Linux; 0
 // where unknown).

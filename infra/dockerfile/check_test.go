@@ -1,11 +1,13 @@
-package dockerfilecheck
+package dockerfile
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
 
-// appRules are app/Dockerfile's (app/dockerfile_test.go), at go.mod's version.
+// appRules are app/Dockerfile's (images_test.go), at go.mod's version.
 var appRules = Rules{GoVersion: "1.26.8", Sources: []string{"go.mod", "go.sum", "app/"}, Expose: "5000"}
 
 // goodDockerfile passes the checker; each case below breaks one rule of it.
@@ -132,11 +134,38 @@ func TestClientRules(t *testing.T) {
 }
 
 func TestGoModVersion(t *testing.T) {
-	v, err := GoModVersion("../../go.mod")
-	if err != nil || !strings.HasPrefix(v, "1.") {
-		t.Errorf("GoModVersion = %q, %v", v, err)
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		name, gomod string
+		want        string // "" means an error
+	}{
+		{"plain", "module m\n\ngo 1.26.8\n", "1.26.8"},
+		{"a comment after it", "module m\ngo 1.26.8 // the toolchain's\n", "1.26.8"},
+		{"CRLF line ends", "module m\r\ngo 1.26.8\r\ntoolchain go1.26.9\r\n", "1.26.8"},
+		{"minor only", "module m\ngo 1.26\n", "1.26"},
+		{"beside requires", "module m\n\ngo 1.26.8\n\nrequire (\n\tgolang.org/x/mod v0.41.0\n)\n", "1.26.8"},
+		{"no go directive", "module m\n", ""},
+		{"go in a comment only", "module m\n// go 1.26.8\n", ""},
+		{"not a go.mod", "package dockerfile\n\nfunc f() {}\n", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			file := filepath.Join(dir, strings.ReplaceAll(tc.name, " ", "_")+".mod")
+			if err := os.WriteFile(file, []byte(tc.gomod), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			got, err := GoModVersion(file)
+			if tc.want == "" {
+				if err == nil {
+					t.Errorf("GoModVersion = %q, want an error", got)
+				}
+				return
+			}
+			if err != nil || got != tc.want {
+				t.Errorf("GoModVersion = %q, %v; want %q", got, err, tc.want)
+			}
+		})
 	}
-	if _, err := GoModVersion("check.go"); err == nil {
-		t.Error("a file without a go directive was accepted")
+	if _, err := GoModVersion(filepath.Join(dir, "missing.mod")); err == nil {
+		t.Error("a missing file was accepted")
 	}
 }

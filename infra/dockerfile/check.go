@@ -1,4 +1,4 @@
-// Package dockerfilecheck holds the project's Dockerfiles (app/Dockerfile,
+// Package dockerfile holds the project's Dockerfiles (app/Dockerfile,
 // client/Dockerfile) to its image rules. No Docker engine runs in CI, so they
 // are checked by parsing them with BuildKit's own parser:
 //
@@ -11,8 +11,8 @@
 //     numeric non-root USER, with an exec-form ENTRYPOINT that is the binary
 //     the build stage produced, and the port the rules name exposed.
 //
-// The tests of app/ and client/ call Check on their Dockerfiles.
-package dockerfilecheck
+// images_test.go holds both Dockerfiles and the root .dockerignore to them.
+package dockerfile
 
 import (
 	"fmt"
@@ -25,6 +25,7 @@ import (
 
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
 	"github.com/moby/buildkit/frontend/dockerfile/shell"
+	"golang.org/x/mod/modfile"
 )
 
 // Rules are what one image's Dockerfile is held to beyond the common rules.
@@ -69,11 +70,14 @@ func GoModVersion(file string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	m := regexp.MustCompile(`(?m)^go (\S+)$`).FindSubmatch(data)
-	if m == nil {
+	f, err := modfile.ParseLax(file, data, nil)
+	if err != nil {
+		return "", err
+	}
+	if f.Go == nil {
 		return "", fmt.Errorf("%s has no go directive", file)
 	}
-	return string(m[1]), nil
+	return f.Go.Version, nil
 }
 
 type dockerStage struct {

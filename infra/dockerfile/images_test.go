@@ -1,4 +1,4 @@
-package main
+package dockerfile
 
 import (
 	"bytes"
@@ -11,41 +11,50 @@ import (
 
 	"github.com/moby/patternmatcher"
 	"github.com/moby/patternmatcher/ignorefile"
-
-	"github.com/cloudperf/cloudperf/app/dockerfilecheck"
 )
 
-// No Docker engine runs in CI, so the client's image is checked by parsing
-// client/Dockerfile with BuildKit's parser (app/dockerfilecheck, the rules
-// app/Dockerfile is held to) and by checking that the context the root
-// .dockerignore lets through holds what the build needs.
+// No Docker engine runs in CI, so the images are checked by parsing
+// app/Dockerfile and client/Dockerfile with BuildKit's parser (Check) and by
+// checking that the context the root .dockerignore lets through holds what
+// the client's build needs. Paths are from the repository root.
+
+// root is the repository root, from this package's folder.
+const root = "../.."
 
 // clientSources are what client/Dockerfile copies: the client, the service
-// it embeds for --local and the raw TCP I/O both use.
-var clientSources = []string{"go.mod", "go.sum", "app/hello/", "app/rawtcp/", "client/"}
+// it embeds for --local and the stack contract.
+var clientSources = []string{"go.mod", "go.sum", "app/hello/", "infra/stack/", "client/"}
 
-func TestDockerfile(t *testing.T) {
-	src, err := os.ReadFile("Dockerfile")
+func TestDockerfiles(t *testing.T) {
+	goVersion, err := GoModVersion(filepath.Join(root, "go.mod"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	goVersion, err := dockerfilecheck.GoModVersion("../go.mod")
-	if err != nil {
-		t.Fatal(err)
-	}
-	rules := dockerfilecheck.Rules{GoVersion: goVersion, Sources: clientSources}
-	for _, p := range dockerfilecheck.Check(string(src), rules) {
-		t.Errorf("client/Dockerfile: %s", p)
-	}
-	if !bytes.Contains(src, []byte(`ENTRYPOINT ["/client"]`)) {
-		t.Error(`client/Dockerfile: want ENTRYPOINT ["/client"]`)
+	for _, tc := range []struct {
+		file       string
+		rules      Rules
+		entrypoint string
+	}{
+		{"app/Dockerfile", Rules{GoVersion: goVersion, Sources: []string{"go.mod", "go.sum", "app/"}, Expose: "5000"}, `ENTRYPOINT ["/app"]`},
+		{"client/Dockerfile", Rules{GoVersion: goVersion, Sources: clientSources}, `ENTRYPOINT ["/client"]`},
+	} {
+		src, err := os.ReadFile(filepath.Join(root, tc.file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range Check(string(src), tc.rules) {
+			t.Errorf("%s: %s", tc.file, p)
+		}
+		if !bytes.Contains(src, []byte(tc.entrypoint)) {
+			t.Errorf("%s: want %s", tc.file, tc.entrypoint)
+		}
 	}
 }
 
 // dockerignore is the root .dockerignore, matched by Docker's own matcher.
 func dockerignore(t *testing.T) *patternmatcher.PatternMatcher {
 	t.Helper()
-	f, err := os.Open("../.dockerignore")
+	f, err := os.Open(filepath.Join(root, ".dockerignore"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,11 +75,11 @@ func contextFiles(t *testing.T) []string {
 	t.Helper()
 	pm := dockerignore(t)
 	var files []string
-	err := filepath.WalkDir("..", func(p string, d fs.DirEntry, err error) error {
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		rel, _ := filepath.Rel("..", p)
+		rel, _ := filepath.Rel(root, p)
 		rel = filepath.ToSlash(rel)
 		if rel == "." || d.IsDir() {
 			if rel == ".git" {
@@ -98,8 +107,9 @@ func TestDockerignore(t *testing.T) {
 		"client/report/assets/report.js": true, "client/Dockerfile": true,
 		"app/main.go": true, "app/hello/server.go": true, "app/Dockerfile": true,
 		// Out: tests, test binaries, everything else.
-		"client/cli/merge_test.go": false, "client/dockerfile_test.go": false, "client/load/load.test": false,
-		"app/hello/server_test.go": false, "app/dockerfile_test.go": false, "app/dockerfilecheck/check.go": false,
+		"client/cli/merge_test.go": false, "client/load/load.test": false, "app/hello/server_test.go": false,
+		"infra/dockerfile/check.go": false, "infra/dockerfile/images_test.go": false,
+		"infra/stack/outputs.go": true, "infra/stack/project_test.go": false,
 		"infra/program/config.go": false, "Pulumi.yaml": false, "README.md": false, ".git/config": false,
 	} {
 		out, err := pm.MatchesOrParentMatches(path)
@@ -135,7 +145,7 @@ func TestContextBuildsTheClient(t *testing.T) {
 		if !inSources(f) {
 			continue
 		}
-		data, err := os.ReadFile(filepath.Join("..", filepath.FromSlash(f)))
+		data, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(f)))
 		if err != nil {
 			t.Fatal(err)
 		}
