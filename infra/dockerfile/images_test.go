@@ -103,7 +103,7 @@ func TestDockerignore(t *testing.T) {
 	for path, want := range map[string]bool{
 		// In: the client (with its embedded report assets), the service.
 		"go.mod": true, "go.sum": true,
-		"client/main.go": true, "client/cli/merge.go": true, "client/load/merge.go": true,
+		"client/main.go": true, "client/cli/merge.go": true, "client/results/merge.go": true,
 		"client/report/assets/report.js": true, "client/Dockerfile": true,
 		"app/main.go": true, "app/hello/server.go": true, "app/Dockerfile": true,
 		// Out: tests, test binaries, everything else.

@@ -22,7 +22,7 @@ const (
 	// maxLoadgenPods bounds loadgen.parallelism.
 	maxLoadgenPods = 100
 	// maxLoadgenDuration and maxPodRate are the client's own limits
-	// (client/load MaxStageDuration and MaxRate).
+	// (client/plan MaxStageDuration and MaxRate).
 	maxLoadgenDuration = 1000 * time.Hour
 	maxPodRate         = 10_000_000
 	// loadgenDeadlineSlack is added to loadgen.duration for the Job's
@@ -166,7 +166,7 @@ func loadgenArgs(cfg Config, target pulumi.StringOutput) pulumi.StringArray {
 // routes it on every cluster, while a DNS name needs a cluster DNS add-on
 // (minikube has CoreDNS; the e2e node has none), and the Job depends on the
 // Service, so the address is known and fixed for the Service's life. Each pod prints its JSON summary; `client merge`
-// combines them exactly (client/load/merge.go).
+// combines them exactly (client/results/merge.go).
 //
 //   - It depends on the Deployment and the Service: the Deployment is ready
 //     (pulumi-kubernetes awaits its rollout) before any pod sends.
