@@ -43,7 +43,7 @@ func main() {
 		return
 	}
 	kit.Prioritise()
-	if err := kit.Require("wrk", "nginx", "python3", "taskset"); err != nil {
+	if err := kit.Require("wrk", "nginx", "python3", "taskset", kit.TimeCommand); err != nil {
 		log.Fatal(err)
 	}
 	dir, err := os.MkdirTemp("", "cloudperf-bench-service-")

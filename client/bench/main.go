@@ -118,7 +118,7 @@ func start() (b *bench, stop func(), err error) {
 		home, _ := os.UserHomeDir()
 		b.tools = filepath.Join(home, ".cache", "cloudperf", "bench-tools")
 	}
-	if err := kit.Require(b.tool("fortio"), b.tool("vegeta"), b.tool("hey"), b.tool("bombardier"), "nginx", "taskset"); err != nil {
+	if err := kit.Require(b.tool("fortio"), b.tool("vegeta"), b.tool("hey"), b.tool("bombardier"), "nginx", "taskset", kit.TimeCommand); err != nil {
 		return nil, nil, err
 	}
 	if b.dir, err = os.MkdirTemp("", "cloudperf-bench-"); err != nil {

@@ -97,3 +97,18 @@ func TestMedianAndRatio(t *testing.T) {
 		t.Errorf("Ratio(30, 2) = %q", got)
 	}
 }
+
+// make bench rewrites one README block per section: each must be there once.
+func TestReadmeHasEverySectionsBlock(t *testing.T) {
+	raw, err := os.ReadFile("../../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, section := range Sections {
+		for _, marker := range []string{"<!-- bench:" + section + ":begin -->", "<!-- bench:" + section + ":end -->"} {
+			if n := strings.Count(string(raw), marker); n != 1 {
+				t.Errorf("README.md has %s %d times, want once", marker, n)
+			}
+		}
+	}
+}

@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -45,26 +46,55 @@ func (r Run) CPUPer1k(requests int64) float64 {
 // Generate runs a load generator pinned to the generator CPU. Exit status 1
 // is accepted (tools use it for a broken threshold; the run is still
 // measured); anything else is an error quoting the tool's first line of stderr.
+//
+// The peak RSS comes from GNU time, which forks the tool from its own small
+// process: the kernel's figure for a process started by this one would count
+// this process's memory too (exec records the peak of the memory map it
+// replaces, and Go's fork shares this process's map).
 func Generate(timeout time.Duration, name string, args ...string) (Run, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "taskset", append([]string{"-c", GeneratorCPU, name}, args...)...)
+	peak, err := os.CreateTemp("", "cloudperf-bench-rss-")
+	if err != nil {
+		return Run{}, err
+	}
+	peak.Close()
+	defer os.Remove(peak.Name())
+	cmd := exec.CommandContext(ctx, "taskset", append([]string{"-c", GeneratorCPU, TimeCommand, "-f", "%M", "-o", peak.Name(), name}, args...)...)
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	start := time.Now()
-	err := cmd.Run()
+	err = cmd.Run()
 	r := Run{Stdout: out.Bytes(), Elapsed: time.Since(start)}
 	if cmd.ProcessState != nil {
 		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 			r.CPU = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-			r.MaxRSS = ru.Maxrss * 1024
 		}
 	}
 	var exit *exec.ExitError
 	if err != nil && !(errors.As(err, &exit) && exit.ExitCode() == 1) {
 		return r, fmt.Errorf("%s: %v: %s", filepath.Base(name), err, firstLine(errOut.String()))
 	}
-	return r, nil
+	r.MaxRSS, err = readPeakKiB(peak.Name())
+	return r, err
+}
+
+// TimeCommand is GNU time (Debian's package time), which reports a child's peak RSS.
+const TimeCommand = "/usr/bin/time"
+
+// readPeakKiB reads GNU time's %M (KiB) as bytes; its last line, since time
+// writes a note above it when the command exits non-zero.
+func readPeakKiB(path string) (int64, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return 0, err
+	}
+	lines := strings.Split(strings.TrimSpace(string(raw)), "\n")
+	kib, err := strconv.ParseInt(lines[len(lines)-1], 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("GNU time wrote %q, want the peak RSS in KiB", raw)
+	}
+	return kib * 1024, nil
 }
 
 func firstLine(s string) string {
