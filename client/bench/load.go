@@ -29,7 +29,7 @@ func (b *bench) load(g generator, url string, rate float64, d time.Duration) (me
 }
 
 // settle lets TIME_WAIT sockets and the server calm down between runs.
-func settle() { time.Sleep(time.Second) }
+func settle() { time.Sleep(500 * time.Millisecond) }
 
 func ftoa(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
 
