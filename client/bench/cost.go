@@ -66,7 +66,7 @@ func (b *bench) cost() kit.Table {
 			if d, err := b.mergeTime(summary, n); err != nil {
 				log.Printf("merge of %d: %v", n, err)
 			} else {
-				rows = append(rows, kit.Context(fmt.Sprintf("client merge of %d summaries (%v at 10k/s each)", n, b.costRun),
+				rows = append(rows, kit.Context(fmt.Sprintf("client merge, %d summaries (%v at 10k/s each)", n, b.costRun),
 					fmt.Sprintf("%.0f ms", float64(d)/float64(time.Millisecond))))
 			}
 		}
