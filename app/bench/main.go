@@ -4,7 +4,7 @@
 // wrk -t1 -c50 pinned to CPU 1, closed loop, runs interleaved. It prints the
 // ratios and, with -readme, rewrites README's bench:service block.
 //
-//	go run ./app/bench            # medians of 3 runs of 5 s (about 2 minutes)
+//	go run ./app/bench            # medians of 3 runs of 4 s (about 1.5 minutes)
 //	go run ./app/bench -quick     # one run of 3 s each
 //
 // `make bench` installs wrk, nginx and python3-flask (Debian) and runs it.
@@ -51,7 +51,7 @@ func main() {
 		log.Fatal(err)
 	}
 	defer os.RemoveAll(dir)
-	s := service{dir: dir, reps: 3, run: 5 * time.Second}
+	s := service{dir: dir, reps: 3, run: 4 * time.Second}
 	if *quick {
 		s.reps, s.run = 1, 3*time.Second
 	}

@@ -9,7 +9,7 @@ import (
 )
 
 // The rates each generator climbs; the client's goal is the 60k/s rung.
-var ladder = []float64{5000, 10000, 20000, 30000, 40000, 50000, 60000, 70000, 80000}
+var ladder = []float64{5000, 10000, 20000, 40000, 50000, 60000, 70000, 80000}
 
 const clientGoalRate = 60000
 

@@ -50,7 +50,7 @@ type bench struct {
 	clientArgs         []string
 	nginxURL, delayURL string // a fixed answer at once; a fixed answer after ?delay=
 	reps               int
-	limitRun, cpuRun   time.Duration // cpuRun: long enough that start-up (≈ 50 ms) is ≤ 1% of it
+	limitRun, cpuRun   time.Duration // cpuRun: long enough that start-up (≈ 50 ms) is ≤ 1.5% of it
 	memoryRun          time.Duration // and a run 10× longer
 	costRun            time.Duration
 	latencyRun         time.Duration
@@ -110,7 +110,7 @@ func main() {
 // server CPU.
 func start() (b *bench, stop func(), err error) {
 	b = &bench{tools: *toolsDir, clientArgs: strings.Fields(*clientArgs), reps: 3,
-		limitRun: 5 * time.Second, cpuRun: 5 * time.Second, memoryRun: 30 * time.Second, costRun: 5 * time.Second, latencyRun: 5 * time.Second}
+		limitRun: 5 * time.Second, cpuRun: 4 * time.Second, memoryRun: 30 * time.Second, costRun: 5 * time.Second, latencyRun: 3 * time.Second}
 	if *quick {
 		b.reps, b.limitRun, b.cpuRun, b.memoryRun, b.costRun, b.latencyRun = 1, 2*time.Second, 3*time.Second, 3*time.Second, 2*time.Second, 2*time.Second
 	}
