@@ -15,9 +15,8 @@ const clientGoalRate = 60000
 
 var cpuRates = []float64{10000, 20000, 40000}
 
-// limit loads nginx (one worker, on the server CPU, fixed JSON: about 90k
-// req/s closed loop here) so that the generator, alone on its CPU, is what
-// runs out.
+// limit loads nginx (one worker on the server CPU, a fixed JSON answer) so
+// that the generator, alone on its CPU, is what runs out.
 func (b *bench) limit() kit.Table {
 	var rows []kit.Row
 	best := map[string]float64{}
@@ -27,48 +26,7 @@ func (b *bench) limit() kit.Table {
 	}
 	client := best["client"]
 	rows = append(rows, kit.Goal("client's highest rate held ÷ 60k/s", kit.Ratio(client, clientGoalRate), "≥ 1×", client >= clientGoalRate))
-
-	// CPU per 1,000 requests, interleaved so a drift in the machine hits every
-	// tool alike; a * marks a median from runs that did not hold the rate.
-	perRate := map[float64]map[string]float64{}
-	notHeld := map[float64]map[string]bool{}
-	for _, rate := range cpuRates {
-		vals := map[string][]float64{}
-		notHeld[rate] = map[string]bool{}
-		for i := 0; i < b.reps; i++ {
-			for _, g := range generators {
-				m, err := b.load(g, b.nginxURL, rate, b.cpuRun)
-				settle()
-				if err != nil || m.sent == 0 {
-					log.Printf("cpu %s at %s: %v (%d sent)", g.name, rateName(rate), err, m.sent)
-					continue
-				}
-				v := m.run.CPUPer1k(m.sent)
-				log.Printf("cpu %-22s %6s: %6.1f ms per 1k (%d sent, %d ok, held %v)", g.name, rateName(rate), v, m.sent, m.ok, m.held(rate, b.cpuRun))
-				vals[g.name] = append(vals[g.name], v)
-				if !m.held(rate, b.cpuRun) {
-					notHeld[rate][g.name] = true
-				}
-			}
-		}
-		perRate[rate] = map[string]float64{}
-		for name, v := range vals {
-			perRate[rate][name] = kit.Median(v)
-		}
-	}
-	for _, g := range generators {
-		var cells []string
-		for _, rate := range cpuRates {
-			cell := fmt.Sprintf("%.1f", perRate[rate][g.name])
-			if notHeld[rate][g.name] {
-				cell += "*"
-			}
-			cells = append(cells, cell)
-		}
-		rows = append(rows, kit.Context("CPU per 1k requests at 10k · 20k · 40k/s · "+g.name, strings.Join(cells, " · ")+" ms"))
-	}
-	c20, f20 := perRate[20000]["client"], perRate[20000]["fortio"]
-	rows = append(rows, kit.Goal("client's CPU per 1k at 20k/s ÷ fortio's", kit.Ratio(c20, f20), "≤ 0.5×", c20 > 0 && f20 > 0 && c20 <= 0.5*f20))
+	rows = append(rows, b.cpuPer1k()...)
 	return kit.Table{
 		Block: "limit",
 		Title: "The generator's own limit, against nginx",
@@ -102,4 +60,50 @@ func (b *bench) highestHeld(g generator) float64 {
 		held = rate
 	}
 	return held
+}
+
+// cpuPer1k is each generator's CPU per 1,000 requests at cpuRates, runs
+// interleaved so a drift in the machine hits every tool alike, and the goal
+// against fortio at 20k/s.
+func (b *bench) cpuPer1k() []kit.Row {
+	perRate := map[float64]map[string]float64{}
+	notHeld := map[float64]map[string]bool{}
+	for _, rate := range cpuRates {
+		vals := map[string][]float64{}
+		notHeld[rate] = map[string]bool{}
+		for i := 0; i < b.reps; i++ {
+			for _, g := range generators {
+				m, err := b.load(g, b.nginxURL, rate, b.cpuRun)
+				settle()
+				if err != nil || m.sent == 0 {
+					log.Printf("cpu %s at %s: %v (%d sent)", g.name, rateName(rate), err, m.sent)
+					continue
+				}
+				v := m.run.CPUPer1k(m.sent)
+				log.Printf("cpu %-22s %6s: %6.1f ms per 1k (%d sent, %d ok, held %v)", g.name, rateName(rate), v, m.sent, m.ok, m.held(rate, b.cpuRun))
+				vals[g.name] = append(vals[g.name], v)
+				if !m.held(rate, b.cpuRun) {
+					notHeld[rate][g.name] = true
+				}
+			}
+		}
+		perRate[rate] = map[string]float64{}
+		for name, v := range vals {
+			perRate[rate][name] = kit.Median(v)
+		}
+	}
+	var rows []kit.Row
+	for _, g := range generators {
+		var cells []string
+		for _, rate := range cpuRates {
+			cell := fmt.Sprintf("%.1f", perRate[rate][g.name])
+			if notHeld[rate][g.name] {
+				cell += "*"
+			}
+			cells = append(cells, cell)
+		}
+		rows = append(rows, kit.Context("CPU per 1k requests at 10k · 20k · 40k/s · "+g.name, strings.Join(cells, " · ")+" ms"))
+	}
+	c20, f20 := perRate[20000]["client"], perRate[20000]["fortio"]
+	return append(rows, kit.Goal("client's CPU per 1k at 20k/s ÷ fortio's", kit.Ratio(c20, f20), "≤ 0.5×", c20 > 0 && f20 > 0 && c20 <= 0.5*f20))
 }
