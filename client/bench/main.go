@@ -43,6 +43,18 @@ var (
 	serveDelay = flag.String("serve-delay", "", "serve a fixed answer after ?delay= on this address (the bench runs itself so)")
 )
 
+// sections are this bench's part of kit.Sections, in the order they run
+// (app/bench runs service).
+var sections = []struct {
+	name    string
+	measure func(*bench) kit.Table
+}{
+	{"limit", (*bench).limit},
+	{"memory", (*bench).memory},
+	{"cost", (*bench).cost},
+	{"latency", (*bench).latency},
+}
+
 // bench holds what every section needs: the client binary, the tools, the
 // servers and how long each kind of run lasts.
 type bench struct {
@@ -68,15 +80,6 @@ func main() {
 	wanted, err := kit.Only(*only)
 	if err != nil {
 		log.Fatal(err)
-	}
-	sections := []struct {
-		name    string
-		measure func(*bench) kit.Table
-	}{
-		{"limit", (*bench).limit},
-		{"memory", (*bench).memory},
-		{"cost", (*bench).cost},
-		{"latency", (*bench).latency},
 	}
 	var run []func(*bench) kit.Table
 	for _, s := range sections {
