@@ -40,14 +40,21 @@ const toolVersions = "fortio v1.68.2, vegeta v12.13.0, hey v0.1.5, bombardier v1
 // connections is what the peers with a fixed pool (fortio, hey, bombardier) get.
 const connections = 50
 
+// requestTimeout is every tool's per-request timeout (bombardier's default),
+// so a tool that falls over ends soon after its duration instead of waiting
+// out vegeta's 30 s or hey's 20 s; on loopback an answer never takes that long.
+const requestTimeout = 2 * time.Second
+
 func clientCommand(b *bench, url string, rate float64, d time.Duration) (string, []string) {
-	args := []string{"--url", url, "--rate", ftoa(rate), "--duration", d.String(), "--out", "", "--quiet", "--format", "json"}
+	args := []string{"--url", url, "--rate", ftoa(rate), "--duration", d.String(), "--timeout", requestTimeout.String(),
+		"--out", "", "--quiet", "--format", "json"}
 	return b.client, append(args, b.clientArgs...)
 }
 
 func fortioCommand(uniform bool) func(*bench, string, float64, time.Duration) (string, []string) {
 	return func(b *bench, url string, rate float64, d time.Duration) (string, []string) {
 		args := []string{"load", "-quiet", "-qps", ftoa(rate), "-c", fmt.Sprint(connections), "-t", d.String(), "-r", "0.00001",
+			"-timeout", requestTimeout.String(),
 			"-json", filepath.Join(b.dir, "fortio.json")}
 		if uniform {
 			// By default fortio's connections send at the same instants
@@ -72,7 +79,7 @@ func vegetaCommand(maxWorkers int) func(*bench, string, float64, time.Duration) 
 	return func(b *bench, url string, rate float64, d time.Duration) (string, []string) {
 		targets := filepath.Join(b.dir, "vegeta-targets.txt")
 		_ = os.WriteFile(targets, []byte("GET "+url+"\n"), 0o644)
-		args := []string{"attack", "-targets", targets, "-rate", ftoa(rate) + "/1s", "-duration", d.String(),
+		args := []string{"attack", "-targets", targets, "-rate", ftoa(rate) + "/1s", "-duration", d.String(), "-timeout", requestTimeout.String(),
 			"-output", filepath.Join(b.dir, "vegeta.bin")}
 		if maxWorkers > 0 {
 			args = append(args, "-max-workers", fmt.Sprint(maxWorkers))
@@ -101,9 +108,11 @@ func vegetaOutcome(b *bench, _ []byte, window time.Duration) (outcome, error) {
 
 // heyCommand: hey's -q is per worker, so the rate is split over its pool.
 func heyCommand(b *bench, url string, rate float64, d time.Duration) (string, []string) {
-	return b.tool("hey"), []string{"-z", d.String(), "-c", fmt.Sprint(connections), "-q", ftoa(rate / connections), "-o", "csv", url}
+	return b.tool("hey"), []string{"-z", d.String(), "-c", fmt.Sprint(connections), "-q", ftoa(rate / connections),
+		"-t", ftoa(requestTimeout.Seconds()), "-o", "csv", url}
 }
 
 func bombardierCommand(b *bench, url string, rate float64, d time.Duration) (string, []string) {
-	return b.tool("bombardier"), []string{"-c", fmt.Sprint(connections), "-d", d.String(), "-r", ftoa(rate), "-l", "-p", "r", "-o", "json", url}
+	return b.tool("bombardier"), []string{"-c", fmt.Sprint(connections), "-d", d.String(), "-r", ftoa(rate),
+		"-t", requestTimeout.String(), "-l", "-p", "r", "-o", "json", url}
 }
