@@ -16,8 +16,8 @@
 // machine are noisy: figures are medians, goals are ratios, and nothing here
 // fails a build. app/bench measures the service the same way.
 //
-//	go run ./client/bench            # the full run (about 18 minutes)
-//	go run ./client/bench -quick     # shorter runs (about 7 minutes)
+//	go run ./client/bench            # the full run (about 16 minutes)
+//	go run ./client/bench -quick     # shorter runs (about 4 minutes)
 //
 // `make bench` installs what it needs (see bench-tools) and runs both.
 package main
