@@ -32,15 +32,20 @@ e2e: tools
 	$(GO) test -tags e2e -count=1 -v -p 1 -timeout 30m ./infra/e2e/...
 
 # Benchmarks compare with other tools side by side and rewrite README.md's
-# Performance section; timings are never a pass/fail (BENCH_FLAGS=-quick).
+# Performance blocks; timings are never a pass/fail. BENCH_FLAGS=-quick for
+# shorter runs, BENCH_FLAGS='-only limit,memory,cost,latency,service' for some.
+# client/bench measures the client against its peers, app/bench the service.
 bench: bench-tools
-	$(GO) run ./client/bench -readme README.md $(BENCH_FLAGS)
+	$(GO) run ./client/bench -readme README.md -tools $(BENCH_TOOLS) $(BENCH_FLAGS)
+	$(GO) run ./app/bench -readme README.md $(BENCH_FLAGS)
 
 bench-tools:
-	@command -v wrk >/dev/null && command -v nginx >/dev/null && python3 -c 'import flask' 2>/dev/null || \
-		{ DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk nginx-light python3-flask >/dev/null; }
+	@command -v wrk >/dev/null && command -v nginx >/dev/null && test -x /usr/bin/time && python3 -c 'import flask' 2>/dev/null || \
+		{ DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk nginx-light python3-flask time >/dev/null; }
 	@test -x $(BENCH_TOOLS)/vegeta || GOBIN=$(BENCH_TOOLS) $(GO) install github.com/tsenart/vegeta/v12@v12.13.0
 	@test -x $(BENCH_TOOLS)/fortio || GOBIN=$(BENCH_TOOLS) $(GO) install fortio.org/fortio@v1.68.2
+	@test -x $(BENCH_TOOLS)/hey || GOBIN=$(BENCH_TOOLS) $(GO) install github.com/rakyll/hey@v0.1.5
+	@test -x $(BENCH_TOOLS)/bombardier || GOBIN=$(BENCH_TOOLS) $(GO) install github.com/codesenberg/bombardier@v1.2.6
 
 clean:
 	rm -rf bin
