@@ -397,7 +397,7 @@ func (w *nopWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-func TestHelloWriterAllocs(t *testing.T) {
+func TestZeroAllocHelloWriter(t *testing.T) {
 	if raceEnabled {
 		t.Skip("sync.Pool drops items at random under -race")
 	}
@@ -428,7 +428,7 @@ func TestHelloWriterAllocs(t *testing.T) {
 // The whole handler, through the mux and the metrics, is measured too: with
 // the writer above it allocates nothing either (net/http's own response
 // writer and request parsing are outside what the service controls).
-func TestHandlerAllocs(t *testing.T) {
+func TestZeroAllocHandler(t *testing.T) {
 	if raceEnabled {
 		t.Skip("sync.Pool drops items at random under -race")
 	}
