@@ -115,13 +115,6 @@ func TestHelloJSON(t *testing.T) {
 	}
 }
 
-func TestHelloDefaultHostIsOSHostname(t *testing.T) {
-	want := DefaultConfig().Hostname // os.Hostname()
-	_, ts := newHTTPTest(t, Config{})
-	resp, body := do(t, http.MethodGet, ts.URL+"/", nil)
-	checkReply(t, resp, body, want)
-}
-
 // TestHelloTimestampLayout pins the clock: the fraction keeps all nine digits
 // (RFC3339Nano would drop trailing zeros) and any zone is rendered as UTC.
 func TestHelloTimestampLayout(t *testing.T) {
