@@ -275,13 +275,37 @@ func TestAttackTickGroupsIntendedTimes(t *testing.T) {
 	}
 }
 
+// AutoTick, seen in the intended times of a run: up to 1000/s every request
+// is intended at its exact time; above, intended times are bunched onto a
+// 2 ms grid — none more than 2 ms after its time, one wake-up for several.
 func TestAutoTick(t *testing.T) {
-	for rate, want := range map[float64]time.Duration{
-		50: 0, 1000: 0, 1001: 2 * time.Millisecond, 5000: 2 * time.Millisecond,
-		10000: 2 * time.Millisecond, 100000: 2 * time.Millisecond,
-	} {
-		if got := AutoTick(rate); got != want {
-			t.Errorf("AutoTick(%v) = %v, want %v", rate, got, want)
+	t.Parallel()
+	const d = 200 * time.Millisecond
+	for _, tc := range []struct {
+		rate    float64
+		bunched bool
+	}{{50, false}, {1000, false}, {1001, true}, {5000, true}} {
+		s := mustSchedule(t, 0, Stage{Duration: d, From: tc.rate, To: tc.rate})
+		run := NewAttacker(&fakeHitter{}, WithMode(ModeAsync), WithTick(AutoTick(tc.rate))).Attack(context.Background(), s)
+		results := collect(run)
+		checkResults(t, results, run)
+		wakeUps := map[time.Duration]bool{}
+		for _, r := range results {
+			if r.Dropped() { // given up at the end of a run too slow to keep up: intended when given up
+				continue
+			}
+			at, _, _ := s.At(r.Seq)
+			if late := r.Intended - at; late < 0 || (!tc.bunched && late != 0) || late >= 2*time.Millisecond {
+				t.Fatalf("%v/s: request %d due at %v is intended at %v", tc.rate, r.Seq, at, r.Intended)
+			}
+			wakeUps[r.Intended] = true
+		}
+		grid := int(d/(2*time.Millisecond)) + 1
+		if tc.bunched && len(wakeUps) > grid {
+			t.Errorf("%v/s: %d distinct intended times in %v, want at most %d (one per 2 ms)", tc.rate, len(wakeUps), d, grid)
+		}
+		if !tc.bunched && len(wakeUps) != len(results)-int(run.Stats().Dropped) {
+			t.Errorf("%v/s: %d distinct intended times for %d requests sent", tc.rate, len(wakeUps), len(results)-int(run.Stats().Dropped))
 		}
 	}
 }
