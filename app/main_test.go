@@ -78,8 +78,17 @@ type process struct {
 // take the port in between) and waits until /healthz answers.
 func start(t *testing.T, args ...string) *process {
 	t.Helper()
+	return startWith(t, nil, args...)
+}
+
+// startWith is start with setup changing the command before it starts.
+func startWith(t *testing.T, setup func(*exec.Cmd), args ...string) *process {
+	t.Helper()
 	cmd := exec.Command(appBinary(t), append([]string{"-addr", "127.0.0.1:0", "-log-format", "json"}, args...)...)
 	cmd.Env = []string{} // no PORT, DRAIN_DELAY... from the test's environment
+	if setup != nil {
+		setup(cmd)
+	}
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)

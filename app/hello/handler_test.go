@@ -115,13 +115,6 @@ func TestHelloJSON(t *testing.T) {
 	}
 }
 
-func TestHelloDefaultHostIsOSHostname(t *testing.T) {
-	want := DefaultConfig().Hostname // os.Hostname()
-	_, ts := newHTTPTest(t, Config{})
-	resp, body := do(t, http.MethodGet, ts.URL+"/", nil)
-	checkReply(t, resp, body, want)
-}
-
 // TestHelloTimestampLayout pins the clock: the fraction keeps all nine digits
 // (RFC3339Nano would drop trailing zeros) and any zone is rendered as UTC.
 func TestHelloTimestampLayout(t *testing.T) {
@@ -383,7 +376,7 @@ func (w *nopWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-func TestHelloWriterAllocs(t *testing.T) {
+func TestZeroAllocHelloWriter(t *testing.T) {
 	if raceEnabled {
 		t.Skip("sync.Pool drops items at random under -race")
 	}
@@ -414,7 +407,7 @@ func TestHelloWriterAllocs(t *testing.T) {
 // The whole handler, through the mux and the metrics, is measured too: with
 // the writer above it allocates nothing either (net/http's own response
 // writer and request parsing are outside what the service controls).
-func TestHandlerAllocs(t *testing.T) {
+func TestZeroAllocHandler(t *testing.T) {
 	if raceEnabled {
 		t.Skip("sync.Pool drops items at random under -race")
 	}

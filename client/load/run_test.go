@@ -34,8 +34,9 @@ func serveApp(t *testing.T, wrap func(http.Handler) http.Handler) string {
 }
 
 type runOut struct {
-	summary results.Summary
-	records []results.Record
+	schedule *plan.Schedule
+	summary  results.Summary
+	records  []results.Record
 }
 
 func runLoad(t *testing.T, url string, mode plan.Mode, maxInFlight int, stages ...plan.Stage) runOut {
@@ -57,8 +58,7 @@ func runLoad(t *testing.T, url string, mode plan.Mode, maxInFlight int, stages .
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out runOut
-	out.summary = sum
+	out := runOut{schedule: sched, summary: sum}
 	if err := results.ReadLog(&log, func(r results.Record) error { out.records = append(out.records, r); return nil }); err != nil {
 		t.Fatalf("log does not parse: %v", err)
 	}
@@ -72,12 +72,27 @@ func hold(d time.Duration, rate float64) plan.Stage {
 	return plan.Stage{Duration: d, From: rate, To: rate}
 }
 
+// checkOnSchedule checks the log has one line for each request the schedule
+// holds, each intended at its time in the schedule: what the run offered,
+// however busy the machine.
+func checkOnSchedule(t *testing.T, out runOut) {
+	t.Helper()
+	if want := out.schedule.Expected(); int64(len(out.records)) != want || out.summary.Requests != want {
+		t.Errorf("%d lines, %d requests counted; the schedule holds %d", len(out.records), out.summary.Requests, want)
+	}
+	start := out.summary.Start.UnixMicro()
+	for _, r := range out.records {
+		at, _, ok := out.schedule.At(r.Seq)
+		if !ok || r.Intended-start != int64(at/time.Microsecond) {
+			t.Fatalf("request %d intended at %v, the schedule says %v (%v)", r.Seq, time.Duration(r.Intended-start)*time.Microsecond, at, ok)
+		}
+	}
+}
+
 func TestSyncAgainstTheApp(t *testing.T) {
 	t.Parallel()
 	out := runLoad(t, serveApp(t, nil), plan.ModeAuto, 0, hold(4*time.Second, 50))
-	if n := len(out.records); n < 196 || n > 204 {
-		t.Errorf("sync 50/s for 4 s logged %d lines, want 200±4", n)
-	}
+	checkOnSchedule(t, out)
 	s := out.summary
 	// A machine too busy to keep to the schedule may drop the last few
 	// requests; nothing else may fail.
@@ -92,12 +107,16 @@ func TestSyncAgainstTheApp(t *testing.T) {
 func TestAsyncAgainstTheApp(t *testing.T) {
 	t.Parallel()
 	out := runLoad(t, serveApp(t, nil), plan.ModeAuto, 0, hold(4*time.Second, 300))
+	checkOnSchedule(t, out)
 	s := out.summary
-	if s.Mode != "async" || s.Failed != 0 || s.Requests != 1200 {
-		t.Errorf("mode %s, requests %d, failed %d (%v)", s.Mode, s.Requests, s.Failed, s.Errors)
+	// As in sync mode, only the last few may be dropped on a machine too busy.
+	if s.Mode != "async" || s.Failed != s.Dropped || s.TargetRate != 300 {
+		t.Errorf("mode %s, target %v/s, failed %d (%v)", s.Mode, s.TargetRate, s.Failed, s.Errors)
 	}
-	if d := s.AchievedRate/300 - 1; d < -0.02 || d > 0.02 {
-		t.Errorf("achieved %.2f/s for a target of 300/s (off by %.1f%%)", s.AchievedRate, 100*d)
+	// How close the rate came is the machine's; that it is no faster than
+	// the schedule is the client's: nothing is sent before it is due.
+	if s.AchievedRate <= 0 || s.AchievedRate > 300*(1+1e-6) {
+		t.Errorf("achieved %.4f/s for a target of 300/s", s.AchievedRate)
 	}
 }
 
@@ -144,8 +163,19 @@ func TestStallIsNotHidden(t *testing.T) {
 			if s.Latency.P99.D() < 500*time.Millisecond {
 				t.Errorf("corrected p99 %v after a 1 s stall, want ≥ 0.5 s", s.Latency.P99.D())
 			}
-			if tt.serviceLow && s.ServiceTime.P99.D() > 400*time.Millisecond { // the stall is 1 s; a busy machine is slow too
-				t.Errorf("service-time p99 %v, want low: only one request was slow to serve", s.ServiceTime.P99.D())
+			// The ~20 requests due in the stall's first 100 ms all took
+			// ≥ 0.9 s (corrected). With one at a time or a small cap, only
+			// those in flight (up to the cap) waited in the server: the rest
+			// waited in the client, so their service time is short. (A
+			// moment when the busy machine itself is slow counts in both.)
+			slowLatency, slowService := 0, 0
+			for _, r := range out.records {
+				slowLatency += btoi(r.Latency() >= 900*time.Millisecond)
+				slowService += btoi(time.Duration(r.ServiceUS)*time.Microsecond >= 900*time.Millisecond)
+			}
+			if tt.serviceLow && (slowService < 1 || slowLatency-slowService < 10) {
+				t.Errorf("%d requests took ≥ 0.9 s (corrected), %d to serve: want the stalled one, and ≥ 10 more that waited in the client",
+					slowLatency, slowService)
 			}
 			if !tt.serviceLow && s.ServiceTime.P99.D() < 500*time.Millisecond {
 				t.Errorf("service-time p99 %v: the requests queued in the server should show", s.ServiceTime.P99.D())
@@ -155,4 +185,11 @@ func TestStallIsNotHidden(t *testing.T) {
 			}
 		})
 	}
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

@@ -86,7 +86,7 @@ func TestMetricsClampsHugeValues(t *testing.T) {
 
 // The results path — metrics and log — allocates nothing per request once
 // warm, whatever the class, host or interval.
-func TestResultsPathAllocatesNothing(t *testing.T) {
+func TestZeroAllocResultsPath(t *testing.T) {
 	s := mustSchedule(t, 0, plan.Stage{Duration: time.Hour, From: 1000, To: 1000})
 	m := NewMetrics(s, time.Second)
 	lw := NewLogWriter(io.Discard, LogCSV, time.Now())
