@@ -27,6 +27,7 @@ import (
 	"fmt"
 	"log"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"time"
@@ -59,6 +60,8 @@ var sections = []struct {
 // servers and how long each kind of run lasts.
 type bench struct {
 	dir, tools, client string
+	plainClient        string // the client built with -tags norawio (client/rawtcp a pass-through)
+	floor              string // floor/floor.c built, or "" when gcc is missing
 	clientArgs         []string
 	nginxURL, delayURL string // a fixed answer at once; a fixed answer after ?delay=
 	reps               int
@@ -134,10 +137,17 @@ func start() (b *bench, stop func(), err error) {
 		}
 		os.RemoveAll(b.dir)
 	}
-	b.client = filepath.Join(b.dir, "client")
+	b.client, b.plainClient = filepath.Join(b.dir, "client"), filepath.Join(b.dir, "client-norawio")
 	if err := kit.Build(b.client, "./client"); err != nil {
 		stop()
 		return nil, nil, err
+	}
+	if out, err := exec.Command("go", "build", "-tags", "norawio", "-o", b.plainClient, "./client").CombinedOutput(); err != nil {
+		stop()
+		return nil, nil, fmt.Errorf("go build -tags norawio ./client: %v\n%s", err, out)
+	}
+	if b.floor, err = buildFloor(b.dir); err != nil {
+		log.Printf("no floor row: %v", err)
 	}
 	nginxAddr, delayAddr := kit.FreeAddr(), kit.FreeAddr()
 	stopNginx, err := kit.Nginx(filepath.Join(b.dir, "nginx"), nginxAddr)
