@@ -5,7 +5,9 @@
 //
 //	limit    the generator's own limit: each loads nginx (one worker, fixed
 //	         JSON) so the generator is what runs out; the highest rate held
-//	         and CPU per 1,000 requests at 10k, 20k and 40k/s
+//	         and CPU per 1,000 requests at 10k, 20k and 40k/s, beside the
+//	         floor (floor/floor.c, built with gcc) and, at 20k/s, the client
+//	         built with -tags norawio (the raw I/O A/B)
 //	memory   peak RSS at 10k/s beside vegeta, and over a run 10× longer
 //	cost     the client's CPU and memory as rate, connections and merged
 //	         summaries grow
