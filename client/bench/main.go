@@ -18,8 +18,8 @@
 // machine are noisy: figures are medians, goals are ratios, and nothing here
 // fails a build. app/bench measures the service the same way.
 //
-//	go run ./client/bench            # the full run (about 16 minutes)
-//	go run ./client/bench -quick     # shorter runs (about 4 minutes)
+//	go run ./client/bench            # the full run (about 17½ minutes)
+//	go run ./client/bench -quick     # shorter runs (about 4½ minutes)
 //
 // `make bench` installs what it needs (see bench-tools) and runs both.
 package main
