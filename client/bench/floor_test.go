@@ -1,6 +1,10 @@
 package main
 
-import "testing"
+import (
+	"errors"
+	"os/exec"
+	"testing"
+)
 
 // The floor's line as floor/floor.c prints it, and what it must not pass for.
 func TestParseFloor(t *testing.T) {
@@ -39,5 +43,31 @@ func TestRawIOVerdict(t *testing.T) {
 		if got := rawIOVerdict(tt.plain, tt.raw); got != tt.want {
 			t.Errorf("rawIOVerdict(%v, %v) = %q, want %q", tt.plain, tt.raw, got, tt.want)
 		}
+	}
+}
+
+// The embedded floor.c compiles warning-free (-Wall -Wextra, as the bench
+// builds it) into a program that checks its arguments; without gcc the bench
+// gets an error to print, not a crash.
+func TestBuildFloor(t *testing.T) {
+	if _, err := exec.LookPath("gcc"); err != nil {
+		t.Skip("no gcc")
+	}
+	dir := t.TempDir()
+	bin, err := buildFloor(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, _ := exec.Command("gcc", "-O2", "-Wall", "-Wextra", "-fsyntax-only", dir+"/floor.c").CombinedOutput()
+	if len(out) > 0 {
+		t.Errorf("gcc warns about floor.c:\n%s", out)
+	}
+	var exit *exec.ExitError
+	if err := exec.Command(bin).Run(); !errors.As(err, &exit) || exit.ExitCode() != 2 {
+		t.Errorf("floor with no arguments: %v, want exit status 2 (usage)", err)
+	}
+	t.Setenv("PATH", "")
+	if _, err := buildFloor(t.TempDir()); err == nil {
+		t.Error("buildFloor without gcc on PATH: no error")
 	}
 }
