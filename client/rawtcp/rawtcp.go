@@ -11,7 +11,9 @@
 // call cannot be taken over, so the P stays where it is; when the socket is
 // not ready the goroutine still parks on the runtime's poller, and deadlines
 // work as they do on any net.Conn. What that saves is measured by
-// `make bench` (README, Performance), not here.
+// `make bench` (README, Performance), not here: it builds the client a
+// second time with -tags norawio, which leaves Wrap a pass-through, and
+// compares the two.
 //
 // Raw calls suit non-blocking sockets only: a call that could block would
 // hold its P (and with GOMAXPROCS=1 the whole process) until it returns.
