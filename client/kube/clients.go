@@ -50,7 +50,6 @@ func newClient(rc *rest.Config) (Client, error) {
 			return nil, err
 		}
 	}
-	metav1.AddToGroupVersion(scheme, schema.GroupVersion{Version: "v1"})
 	codecs := serializer.NewCodecFactory(scheme)
 	httpClient, err := rest.HTTPClientFor(rc)
 	if err != nil {
