@@ -2,6 +2,8 @@ package kube
 
 import (
 	"context"
+	"reflect"
+	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
@@ -11,7 +13,6 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/runtime/serializer"
 	"k8s.io/apimachinery/pkg/watch"
-	"k8s.io/client-go/gentype"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/cache"
 )
@@ -78,31 +79,61 @@ func newClient(rc *rest.Config) (Client, error) {
 }
 
 func (r *restClients) Deployments(ns string) Resource[*appsv1.Deployment, *appsv1.DeploymentList] {
-	return gentype.NewClientWithList("deployments", r.apps, r.params, ns,
-		func() *appsv1.Deployment { return &appsv1.Deployment{} },
-		func() *appsv1.DeploymentList { return &appsv1.DeploymentList{} },
-		gentype.PrefersProtobuf[*appsv1.Deployment]())
+	return &restResource[*appsv1.Deployment, *appsv1.DeploymentList]{r.apps, r.params, ns, "deployments"}
 }
 
 func (r *restClients) Pods(ns string) Resource[*corev1.Pod, *corev1.PodList] {
-	return gentype.NewClientWithList("pods", r.core, r.params, ns,
-		func() *corev1.Pod { return &corev1.Pod{} },
-		func() *corev1.PodList { return &corev1.PodList{} },
-		gentype.PrefersProtobuf[*corev1.Pod]())
+	return &restResource[*corev1.Pod, *corev1.PodList]{r.core, r.params, ns, "pods"}
 }
 
 func (r *restClients) Events(ns string) Resource[*corev1.Event, *corev1.EventList] {
-	return gentype.NewClientWithList("events", r.core, r.params, ns,
-		func() *corev1.Event { return &corev1.Event{} },
-		func() *corev1.EventList { return &corev1.EventList{} },
-		gentype.PrefersProtobuf[*corev1.Event]())
+	return &restResource[*corev1.Event, *corev1.EventList]{r.core, r.params, ns, "events"}
 }
 
 func (r *restClients) HorizontalPodAutoscalers(ns string) Resource[*autoscalingv2.HorizontalPodAutoscaler, *autoscalingv2.HorizontalPodAutoscalerList] {
-	return gentype.NewClientWithList("horizontalpodautoscalers", r.autoscaling, r.params, ns,
-		func() *autoscalingv2.HorizontalPodAutoscaler { return &autoscalingv2.HorizontalPodAutoscaler{} },
-		func() *autoscalingv2.HorizontalPodAutoscalerList { return &autoscalingv2.HorizontalPodAutoscalerList{} },
-		gentype.PrefersProtobuf[*autoscalingv2.HorizontalPodAutoscaler]())
+	return &restResource[*autoscalingv2.HorizontalPodAutoscaler, *autoscalingv2.HorizontalPodAutoscalerList]{r.autoscaling, r.params, ns, "horizontalpodautoscalers"}
+}
+
+// restResource is client-go's gentype.Client for one namespaced kind,
+// without gentype, which links client-go/testing (the fakes' object
+// tracker, managed fields, OpenAPI) into the generator.
+type restResource[T, L runtime.Object] struct {
+	client   rest.Interface
+	params   runtime.ParameterCodec
+	ns, kind string
+}
+
+func (r *restResource[T, L]) Get(ctx context.Context, name string, opts metav1.GetOptions) (T, error) {
+	obj := newObject[T]()
+	err := r.client.Get().UseProtobufAsDefaultIfPreferred(true).Namespace(r.ns).Resource(r.kind).Name(name).
+		VersionedParams(&opts, r.params).Do(ctx).Into(obj)
+	return obj, err
+}
+
+func (r *restResource[T, L]) List(ctx context.Context, opts metav1.ListOptions) (L, error) {
+	list := newObject[L]()
+	err := r.client.Get().UseProtobufAsDefaultIfPreferred(true).Namespace(r.ns).Resource(r.kind).
+		VersionedParams(&opts, r.params).Timeout(timeout(opts)).Do(ctx).Into(list)
+	return list, err
+}
+
+func (r *restResource[T, L]) Watch(ctx context.Context, opts metav1.ListOptions) (watch.Interface, error) {
+	opts.Watch = true
+	return r.client.Get().UseProtobufAsDefaultIfPreferred(true).Namespace(r.ns).Resource(r.kind).
+		VersionedParams(&opts, r.params).Timeout(timeout(opts)).Watch(ctx)
+}
+
+func timeout(opts metav1.ListOptions) time.Duration {
+	if opts.TimeoutSeconds == nil {
+		return 0
+	}
+	return time.Duration(*opts.TimeoutSeconds) * time.Second
+}
+
+// newObject is a new *X for a pointer type T = *X.
+func newObject[T runtime.Object]() T {
+	var zero T
+	return reflect.New(reflect.TypeOf(zero).Elem()).Interface().(T)
 }
 
 // newInformer is what client-go's generated informers do, for one typed
