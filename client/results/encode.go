@@ -34,7 +34,8 @@ func encode(h *hdr.Histogram) string {
 	e.Lock()
 	defer e.Unlock()
 	// The payload: counts up to the highest non-zero one (at least one), as
-	// ZigZag LEB128, a run of zeros as its negated length.
+	// ZigZag LEB128, a run of zeros as its negated length. (hdrhistogram-go
+	// caps LEB128 at 9 bytes; they differ only for counts of 2^62 and more.)
 	limit := 1
 	for i := len(s.Counts) - 1; i >= 0; i-- {
 		if s.Counts[i] != 0 {
