@@ -19,6 +19,7 @@ var hdrEncoder struct {
 	sync.Mutex
 	z              *zlib.Writer
 	raw, comp, out bytes.Buffer
+	payload        []byte
 }
 
 // The V2 cookies, with hdrhistogram-go's word size bits.
@@ -43,7 +44,7 @@ func encode(h *hdr.Histogram) string {
 			break
 		}
 	}
-	var payload []byte
+	payload := e.payload[:0]
 	for i := 0; i < limit; {
 		count := s.Counts[i]
 		i++
@@ -58,6 +59,7 @@ func encode(h *hdr.Histogram) string {
 		}
 		payload = binary.AppendUvarint(payload, uint64((count<<1)^(count>>63)))
 	}
+	e.payload = payload
 	ratio := s.IntegerToDoubleConversionRatio
 	if ratio == 0 {
 		ratio = 1
