@@ -32,7 +32,7 @@ func TestAutoscalingFromRecordedTimeline(t *testing.T) {
 
 	start := time.Now()
 	since := func() results.Millis { return results.Millis(time.Since(start)) }
-	o := Observe(ctx, Target{Namespace: ns, Deployment: "web"}, start, WithClient(client), WithInterval(fast))
+	o := Observe(ctx, Target{Namespace: ns, Deployment: "web"}, start, withClientset(client), WithInterval(fast))
 	defer o.Stop()
 	waitReady(t, o)
 

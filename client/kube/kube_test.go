@@ -181,7 +181,7 @@ func TestScenario(t *testing.T) {
 	events := client.CoreV1().Events(ns)
 
 	start := time.Now()
-	o := Observe(ctx, Target{Namespace: ns, Deployment: "web"}, start, WithClient(client), WithInterval(fast))
+	o := Observe(ctx, Target{Namespace: ns, Deployment: "web"}, start, withClientset(client), WithInterval(fast))
 	defer o.Stop()
 	waitReady(t, o)
 	if u := o.Unavailable(); u != "" {
@@ -322,7 +322,7 @@ func TestScenario(t *testing.T) {
 func TestNamedHPA(t *testing.T) {
 	client := fake.NewClientset(deployment("web", 3, 3), hpa("web", "web", 20, 3))
 	o := Observe(context.Background(), Target{Namespace: ns, Deployment: "web", HPA: "nope"}, time.Now(),
-		WithClient(client), WithInterval(fast))
+		withClientset(client), WithInterval(fast))
 	waitReady(t, o)
 	tl := stop(t, o)
 	if want := "horizontalpodautoscaler perf/nope not found"; tl.Unavailable != want {
@@ -335,7 +335,7 @@ func TestNamedHPA(t *testing.T) {
 
 func TestDeploymentNotFound(t *testing.T) {
 	o := Observe(context.Background(), Target{Namespace: ns, Deployment: "web"}, time.Now(),
-		WithClient(fake.NewClientset()), WithInterval(fast))
+		withClientset(fake.NewClientset()), WithInterval(fast))
 	waitReady(t, o)
 	want := "no cluster observed: deployment perf/web not found (check the namespace and deployment name)"
 	if u := o.Unavailable(); u != want {
@@ -353,7 +353,7 @@ func TestForbidden(t *testing.T) {
 		return true, nil, apierrors.NewForbidden(schema.GroupResource{Group: "apps", Resource: "deployments"}, "web",
 			errors.New("RBAC says no"))
 	})
-	o := Observe(context.Background(), Target{Namespace: ns, Deployment: "web"}, time.Now(), WithClient(client))
+	o := Observe(context.Background(), Target{Namespace: ns, Deployment: "web"}, time.Now(), withClientset(client))
 	waitReady(t, o)
 	tl := stop(t, o)
 	want := "no cluster observed: the kubeconfig's user may not get deployment perf/web (it needs get, list and watch " +
@@ -371,7 +371,7 @@ func TestPodsForbidden(t *testing.T) {
 		return true, nil, apierrors.NewForbidden(schema.GroupResource{Resource: "pods"}, "", errors.New("no"))
 	})
 	o := Observe(context.Background(), Target{Namespace: ns, Deployment: "web"}, time.Now(),
-		WithClient(client), WithInterval(fast))
+		withClientset(client), WithInterval(fast))
 	waitReady(t, o)
 	tl := stop(t, o)
 	if want := "the kubeconfig's user may not list pods in perf (it needs get, list and watch)"; tl.Unavailable != want {
@@ -395,7 +395,7 @@ func TestRecovers(t *testing.T) {
 		return false, nil, nil
 	})
 	o := Observe(context.Background(), Target{Namespace: ns, Deployment: "web"}, time.Now(),
-		WithClient(client), WithInterval(fast), withRetry(10*time.Millisecond, 20*time.Millisecond))
+		withClientset(client), WithInterval(fast), withRetry(10*time.Millisecond, 20*time.Millisecond))
 	waitReady(t, o)
 	want := "no cluster observed: cannot reach the Kubernetes API server: connection refused (is the cluster running?)"
 	if u := o.Unavailable(); u != want && fails.Load() <= 3 {
@@ -410,7 +410,7 @@ func TestRecovers(t *testing.T) {
 }
 
 func TestNoDeploymentGiven(t *testing.T) {
-	o := Observe(context.Background(), Target{}, time.Now(), WithClient(fake.NewClientset()))
+	o := Observe(context.Background(), Target{}, time.Now(), withClientset(fake.NewClientset()))
 	if tl := stop(t, o); tl.Unavailable != "no cluster observed: no deployment given to observe" {
 		t.Errorf("Unavailable = %q", tl.Unavailable)
 	}
@@ -595,7 +595,7 @@ func TestCaps(t *testing.T) {
 	ctx := context.Background()
 	client := fake.NewClientset(deployment("web", 3, 3))
 	o := Observe(ctx, Target{Namespace: ns, Deployment: "web"}, time.Now(),
-		WithClient(client), WithInterval(time.Millisecond), WithMaxEvents(2), WithMaxSamples(8))
+		withClientset(client), WithInterval(time.Millisecond), WithMaxEvents(2), WithMaxSamples(8))
 	waitReady(t, o)
 	for i := range 5 {
 		if _, err := client.CoreV1().Pods(ns).Create(ctx, pod(fmt.Sprintf("web-%d", i), "web", true), metav1.CreateOptions{}); err != nil {
@@ -623,7 +623,7 @@ func TestCaps(t *testing.T) {
 func TestParentCancel(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	client := fake.NewClientset(deployment("web", 3, 3))
-	o := Observe(ctx, Target{Namespace: ns, Deployment: "web"}, time.Now(), WithClient(client), WithInterval(fast))
+	o := Observe(ctx, Target{Namespace: ns, Deployment: "web"}, time.Now(), withClientset(client), WithInterval(fast))
 	waitReady(t, o)
 	cancel()
 	tl := stop(t, o)
@@ -638,7 +638,7 @@ func TestHPALifecycle(t *testing.T) {
 	ctx := context.Background()
 	client := fake.NewClientset(deployment("web", 3, 3))
 	hpas := client.AutoscalingV2().HorizontalPodAutoscalers(ns)
-	o := Observe(ctx, Target{Namespace: ns, Deployment: "web"}, time.Now(), WithClient(client), WithInterval(fast))
+	o := Observe(ctx, Target{Namespace: ns, Deployment: "web"}, time.Now(), withClientset(client), WithInterval(fast))
 	waitReady(t, o)
 	if s, _ := o.Latest(); s.CPUUtilization != -1 || s.CPUTarget != -1 || s.HPADesired != 0 {
 		t.Errorf("sample without HPA %+v", s)
@@ -696,7 +696,7 @@ func TestHPAStuck(t *testing.T) {
 	}}
 	client := fake.NewClientset(deployment("web", 3, 3), h)
 	o := Observe(context.Background(), Target{Namespace: ns, Deployment: "web", HPA: "web"}, time.Now(),
-		WithClient(client), WithInterval(fast))
+		withClientset(client), WithInterval(fast))
 	waitReady(t, o)
 	waitEvents(t, o, 1)
 	tl := stop(t, o)

@@ -50,7 +50,7 @@ func connect(ctx context.Context, o *Observer, client Client, ns, host string, t
 	cctx, cancel := context.WithDeadline(ctx, deadline)
 	defer cancel()
 	what := fmt.Sprintf("deployment %s/%s", ns, t.Deployment)
-	d, err := client.AppsV1().Deployments(ns).Get(cctx, t.Deployment, metav1.GetOptions{})
+	d, err := client.Deployments(ns).Get(cctx, t.Deployment, metav1.GetOptions{})
 	if err != nil {
 		return nil, classify(err, "get", what, host, o.set)
 	}
@@ -99,7 +99,7 @@ func connect(ctx context.Context, o *Observer, client Client, ns, host string, t
 	}
 
 	ok, cerr := probe(func(lo metav1.ListOptions) error {
-		_, err := client.AppsV1().Deployments(ns).List(cctx, lo)
+		_, err := client.Deployments(ns).List(cctx, lo)
 		return err
 	}, depOpts, "deployments in "+ns, true)
 	if cerr != nil {
@@ -109,33 +109,33 @@ func connect(ctx context.Context, o *Observer, client Client, ns, host string, t
 		return nil, &connError{msg: fmt.Sprintf("the kubeconfig's user may get but not list and watch %s "+
 			"(it needs get, list and watch)", what), permanent: true}
 	}
-	w.dep = newInformer(client, client.AppsV1().Deployments(ns), &appsv1.Deployment{}, depOpts)
+	w.dep = newInformer(client, client.Deployments(ns), &appsv1.Deployment{}, depOpts)
 
 	if ok, cerr = probe(func(lo metav1.ListOptions) error {
-		_, err := client.CoreV1().Pods(ns).List(cctx, lo)
+		_, err := client.Pods(ns).List(cctx, lo)
 		return err
 	}, podOpts, "pods in "+ns, false); cerr != nil {
 		return nil, cerr
 	} else if ok {
-		w.pods = newInformer(client, client.CoreV1().Pods(ns), &corev1.Pod{}, podOpts)
+		w.pods = newInformer(client, client.Pods(ns), &corev1.Pod{}, podOpts)
 	}
 
 	if ok, cerr = probe(func(lo metav1.ListOptions) error {
-		_, err := client.AutoscalingV2().HorizontalPodAutoscalers(ns).List(cctx, lo)
+		_, err := client.HorizontalPodAutoscalers(ns).List(cctx, lo)
 		return err
 	}, hpaOpts, "horizontalpodautoscalers in "+ns, false); cerr != nil {
 		return nil, cerr
 	} else if ok {
-		w.hpas = newInformer(client, client.AutoscalingV2().HorizontalPodAutoscalers(ns), &autoscalingv2.HorizontalPodAutoscaler{}, hpaOpts)
+		w.hpas = newInformer(client, client.HorizontalPodAutoscalers(ns), &autoscalingv2.HorizontalPodAutoscaler{}, hpaOpts)
 	}
 
 	if ok, cerr = probe(func(lo metav1.ListOptions) error {
-		_, err := client.CoreV1().Events(ns).List(cctx, lo)
+		_, err := client.Events(ns).List(cctx, lo)
 		return err
 	}, evOpts, "events in "+ns, true); cerr != nil {
 		return nil, cerr
 	} else if ok {
-		w.events = newInformer(client, client.CoreV1().Events(ns), &corev1.Event{}, evOpts)
+		w.events = newInformer(client, client.Events(ns), &corev1.Event{}, evOpts)
 	}
 	return w, nil
 }

@@ -239,16 +239,6 @@ func (s Summary) Span() time.Duration {
 	return s.Elapsed.D()
 }
 
-// encode is a histogram as HdrHistogram V2 compressed base64 ("" if it
-// cannot be encoded, which an in-memory histogram always can).
-func encode(h *hdr.Histogram) string {
-	enc, err := h.Encode(hdr.V2CompressedEncodingCookieBase)
-	if err != nil {
-		return ""
-	}
-	return string(enc)
-}
-
 // StageNumber is how people number stage i (an index): from 1, not counting
 // a warm-up, so the only stage after a warm-up is stage 1.
 func StageNumber(stages []StageSummary, i int) int {
