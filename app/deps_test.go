@@ -7,7 +7,7 @@ import (
 )
 
 // The service is ordinary net/http code in a room of its own: it links no
-// package of the client's or infra's (the client's raw TCP I/O included).
+// package of the client's or infra's.
 func TestLinksNoOtherProgram(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs go list")

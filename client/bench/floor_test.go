@@ -27,25 +27,6 @@ func TestParseFloor(t *testing.T) {
 	}
 }
 
-// Within ±5% raw I/O neither pays nor costs.
-func TestRawIOVerdict(t *testing.T) {
-	tests := []struct {
-		plain, raw float64
-		want       string
-	}{
-		{plain: 22, raw: 20, want: "pays"},
-		{plain: 21, raw: 20, want: "a tie"},
-		{plain: 19.2, raw: 20, want: "a tie"},
-		{plain: 18, raw: 20, want: "costs"},
-		{plain: 0, raw: 20, want: "not measured"},
-	}
-	for _, tt := range tests {
-		if got := rawIOVerdict(tt.plain, tt.raw); got != tt.want {
-			t.Errorf("rawIOVerdict(%v, %v) = %q, want %q", tt.plain, tt.raw, got, tt.want)
-		}
-	}
-}
-
 // The embedded floor.c compiles warning-free (-Wall -Wextra, as the bench
 // builds it) into a program that checks its arguments; without gcc the bench
 // gets an error to print, not a crash.

@@ -114,25 +114,15 @@ func (b *bench) cpuPer1k() []kit.Row {
 	if b.floor != "" {
 		rows = append(rows, kit.Context("client's CPU per 1k at 20k/s ÷ the floor's", kit.Ratio(c20, floor20)))
 	}
-	return append(rows, rawIORows(perRate[rawIORate])...)
+	return rows
 }
 
-// cpuGenerators are the generators measured at rate: every peer, the floor
-// when gcc built it, and at rawIORate the client's raw I/O A/B.
+// cpuGenerators are the generators measured at rate: every peer, and the
+// floor when gcc built it.
 func (b *bench) cpuGenerators(rate float64) []generator {
 	gs := slices.Clone(generators)
 	if b.floor != "" {
 		gs = append(gs, floorGenerator)
-	}
-	if rate != rawIORate {
-		return gs
-	}
-	raw, plain := rawIOGenerators()
-	for _, procs := range rawIOProcs {
-		if !slices.ContainsFunc(gs, func(g generator) bool { return g.name == raw[procs].name }) {
-			gs = append(gs, raw[procs])
-		}
-		gs = append(gs, plain[procs])
 	}
 	return gs
 }

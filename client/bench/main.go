@@ -6,8 +6,7 @@
 //	limit    the generator's own limit: each loads nginx (one worker, fixed
 //	         JSON) so the generator is what runs out; the highest rate held
 //	         and CPU per 1,000 requests at 10k, 20k and 40k/s, beside the
-//	         floor (floor/floor.c, built with gcc) and, at 20k/s, the client
-//	         built with -tags norawio (the raw I/O A/B)
+//	         floor (floor/floor.c, built with gcc)
 //	memory   peak RSS at 10k/s beside vegeta, and over a run 10× longer
 //	cost     the client's CPU and memory as rate, connections and merged
 //	         summaries grow
@@ -29,7 +28,6 @@ import (
 	"fmt"
 	"log"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"time"
@@ -62,7 +60,6 @@ var sections = []struct {
 // servers and how long each kind of run lasts.
 type bench struct {
 	dir, tools, client string
-	plainClient        string // the client built with -tags norawio (client/rawtcp a pass-through)
 	floor              string // floor/floor.c built, or "" when gcc is missing
 	clientArgs         []string
 	nginxURL, delayURL string // a fixed answer at once; a fixed answer after ?delay=
@@ -139,14 +136,10 @@ func start() (b *bench, stop func(), err error) {
 		}
 		os.RemoveAll(b.dir)
 	}
-	b.client, b.plainClient = filepath.Join(b.dir, "client"), filepath.Join(b.dir, "client-norawio")
+	b.client = filepath.Join(b.dir, "client")
 	if err := kit.Build(b.client, "./client"); err != nil {
 		stop()
 		return nil, nil, err
-	}
-	if out, err := exec.Command("go", "build", "-tags", "norawio", "-o", b.plainClient, "./client").CombinedOutput(); err != nil {
-		stop()
-		return nil, nil, fmt.Errorf("go build -tags norawio ./client: %v\n%s", err, out)
 	}
 	if b.floor, err = buildFloor(b.dir); err != nil {
 		log.Printf("no floor row: %v", err)

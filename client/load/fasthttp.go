@@ -13,7 +13,6 @@ import (
 
 	"github.com/valyala/fasthttp"
 
-	"github.com/cloudperf/cloudperf/client/rawtcp"
 	"github.com/cloudperf/cloudperf/client/results"
 )
 
@@ -104,7 +103,6 @@ func NewFastHitter(o HTTPOptions) (*FastHitter, error) {
 			if err != nil {
 				return nil, err
 			}
-			c = rawtcp.Wrap(c) // see package rawtcp
 			if u.Scheme != "https" {
 				return h.track(&trackedConn{Conn: c, stale: &h.stale, open: &h.conns}), nil
 			}
