@@ -13,14 +13,7 @@ import (
 // screen, CI logs and many IDE terminals never give. client/stack runs the
 // pulumi CLI instead of linking the SDK.
 func TestLinksNoTerminalUIOrPulumiSDK(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs go list")
-	}
-	out, err := exec.Command("go", "list", "-deps", ".").CombinedOutput()
-	if err != nil {
-		t.Fatalf("go list -deps: %v\n%s", err, out)
-	}
-	for _, pkg := range strings.Fields(string(out)) {
+	for _, pkg := range deps(t, ".") {
 		for _, banned := range []string{"github.com/charmbracelet/", "github.com/muesli/termenv", "github.com/pulumi/pulumi/sdk/"} {
 			if strings.HasPrefix(pkg, banned) {
 				t.Errorf("the client links %s", pkg)
@@ -70,11 +63,7 @@ func TestRoomsLinkNoEngine(t *testing.T) {
 		{"capacity", engine},
 	} {
 		t.Run(tt.pkg, func(t *testing.T) {
-			out, err := exec.Command("go", "list", "-deps", "./"+tt.pkg).CombinedOutput()
-			if err != nil {
-				t.Fatalf("go list -deps: %v\n%s", err, out)
-			}
-			for _, dep := range strings.Fields(string(out)) {
+			for _, dep := range deps(t, "./"+tt.pkg) {
 				for _, banned := range tt.banned {
 					outside := banned == "." && dep != module+tt.pkg && strings.Contains(strings.Split(dep, "/")[0], ".")
 					if outside || dep == banned || strings.HasPrefix(dep, banned+"/") {
@@ -92,18 +81,24 @@ func TestRoomsLinkNoEngine(t *testing.T) {
 // the peak RSS at 10k/s 8 MiB larger; client-go/testing (the fakes, which
 // gentype links) added managed fields and OpenAPI. client/kube uses neither.
 func TestLinksNoClientsetScheme(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs go list")
-	}
-	out, err := exec.Command("go", "list", "-deps", ".").CombinedOutput()
-	if err != nil {
-		t.Fatalf("go list -deps: %v\n%s", err, out)
-	}
-	for _, pkg := range strings.Fields(string(out)) {
+	for _, pkg := range deps(t, ".") {
 		for _, banned := range []string{"k8s.io/client-go/kubernetes", "k8s.io/client-go/applyconfigurations", "k8s.io/client-go/informers", "k8s.io/client-go/testing"} {
 			if pkg == banned || strings.HasPrefix(pkg, banned+"/") {
 				t.Errorf("the client links %s", pkg)
 			}
 		}
 	}
+}
+
+// deps is what `go list -deps pkg` lists: every package pkg links.
+func deps(t *testing.T, pkg string) []string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("runs go list")
+	}
+	out, err := exec.Command("go", "list", "-deps", pkg).CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list -deps %s: %v\n%s", pkg, err, out)
+	}
+	return strings.Fields(string(out))
 }
