@@ -211,12 +211,11 @@ func TestServeGracePeriodExceeded(t *testing.T) {
 	}
 }
 
-// With nothing in flight, no grace period is still a clean drain.
+// With no connection open, no grace period is still a clean drain. (Not
+// after a request on a kept-alive connection: net/http marks it idle just
+// after the answer is written, and a zero grace period can see it active.)
 func TestServeNoGracePeriodIdle(t *testing.T) {
 	sv := startServe(t, Config{Hostname: "h"})
-	if code, _, _, err := get(sv.url + "/"); err != nil || code != http.StatusOK {
-		t.Fatalf("GET /: %d %v", code, err)
-	}
 	sv.stop()
 	if err := sv.wait(t, 5*time.Second); err != nil {
 		t.Fatalf("Serve: %v, want a clean drain", err)
