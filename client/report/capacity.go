@@ -3,7 +3,6 @@ package report
 import (
 	_ "embed"
 	"fmt"
-	"html/template"
 	"io"
 	"slices"
 	"strconv"
@@ -18,11 +17,9 @@ var (
 	capacityTemplate string
 	//go:embed assets/capacity.js
 	capacityJS string
-
-	capacityTmpl = template.Must(template.New("capacity").Parse(capacityTemplate))
 )
 
-func init() { mustInline("capacity.js", capacityJS) }
+var capacityLayout = newLayout("capacity", capacityTemplate, asset{"capacity.js", capacityJS})
 
 // CapacityData is what the capacity page's script draws: the steps (the
 // curve), the bracket, and the latency limits to mark.
@@ -124,5 +121,5 @@ func WriteCapacityHTML(w io.Writer, r capacity.Result) error {
 		}
 		v.Steps = append(v.Steps, row)
 	}
-	return renderPage(w, capacityTmpl, v)
+	return renderPage(w, capacityLayout, v)
 }

@@ -3,7 +3,6 @@ package report
 import (
 	_ "embed"
 	"fmt"
-	"html/template"
 	"io"
 	"strconv"
 	"time"
@@ -16,11 +15,9 @@ var (
 	compareTemplate string
 	//go:embed assets/compare.js
 	compareJS string
-
-	compareTmpl = template.Must(template.New("compare").Parse(compareTemplate))
 )
 
-func init() { mustInline("compare.js", compareJS) }
+var compareLayout = newLayout("compare", compareTemplate, asset{"compare.js", compareJS})
 
 // CompareData is what the comparison page's script draws: each run's time
 // series and percentile curve, overlaid.
@@ -150,7 +147,7 @@ func WriteCompareHTML(w io.Writer, base, next results.Summary, c results.Compari
 			v.Regressions += r.Metric + " " + rv.Change
 		}
 	}
-	return renderPage(w, compareTmpl, v)
+	return renderPage(w, compareLayout, v)
 }
 
 func durationMs(v float64) time.Duration { return time.Duration(v * float64(time.Millisecond)) }

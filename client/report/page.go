@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+	"regexp"
+	"sync"
 )
 
 // chartsJS is the chart helpers every page's script uses (the palette, the
@@ -16,14 +18,42 @@ import (
 //go:embed assets/charts.js
 var chartsJS string
 
-func init() { mustInline("charts.js", chartsJS) }
+// closingTag finds what would end an inline <script> or <style> early.
+var closingTag = regexp.MustCompile(`(?i)</(script|style)|<!--`)
 
-// mustInline panics when an asset would end its inline <script> or <style>
+// asset is a file a page carries inline.
+type asset struct{ name, text string }
+
+// sharedAssets are inlined in every page, before the page's own script.
+func sharedAssets() []asset {
+	return []asset{{"uPlot.iife.min.js", uplotJS}, {"uPlot.min.css", uplotCSS}, {"report.css", pageCSS}, {"charts.js", chartsJS}}
+}
+
+// layout is one kind of page. Its template is parsed, and its assets checked,
+// on first use: a run that writes no page never pays for them (they would
+// be most of the client's start-up otherwise).
+type layout struct {
+	template func() (*template.Template, error)
+}
+
+func newLayout(name, text string, script asset) *layout {
+	return &layout{template: sync.OnceValues(func() (*template.Template, error) {
+		for _, a := range append(sharedAssets(), script) {
+			if err := inlinable(a); err != nil {
+				return nil, err
+			}
+		}
+		return template.New(name).Parse(text)
+	})}
+}
+
+// inlinable fails when an asset would end its inline <script> or <style>
 // early.
-func mustInline(name, s string) {
-	if closingTag.MatchString(s) {
-		panic("report: asset " + name + " cannot be inlined: it contains " + closingTag.FindString(s))
+func inlinable(a asset) error {
+	if m := closingTag.FindString(a.text); m != "" {
+		return fmt.Errorf("asset %s cannot be inlined: it contains %s", a.name, m)
 	}
+	return nil
 }
 
 // inlined is what a page carries inline: its data, uPlot, its script (after
@@ -50,11 +80,15 @@ func newInlined(data any, script string) (inlined, error) {
 }
 
 // renderPage executes a page's template and writes the page whole, or nothing.
-func renderPage(w io.Writer, t *template.Template, v any) error {
+func renderPage(w io.Writer, l *layout, v any) error {
+	t, err := l.template()
+	if err != nil {
+		return fmt.Errorf("report: %w", err)
+	}
 	var b bytes.Buffer
 	if err := t.Execute(&b, v); err != nil {
 		return fmt.Errorf("report: render: %w", err)
 	}
-	_, err := w.Write(b.Bytes())
+	_, err = w.Write(b.Bytes())
 	return err
 }

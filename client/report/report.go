@@ -8,10 +8,8 @@ package report
 import (
 	_ "embed"
 	"fmt"
-	"html/template"
 	"io"
 	"math"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -44,16 +42,7 @@ const UPlotVersion = "1.6.32"
 // maxHosts is how many pods the bars list; the rest are counted.
 const maxHosts = 60
 
-var pageTmpl = template.Must(template.New("report").Parse(pageTemplate))
-
-// closingTag finds what would end an inline <script> or <style> early.
-var closingTag = regexp.MustCompile(`(?i)</(script|style)|<!--`)
-
-func init() {
-	for name, s := range map[string]string{"uPlot.iife.min.js": uplotJS, "uPlot.min.css": uplotCSS, "report.js": pageJS, "report.css": pageCSS} {
-		mustInline(name, s)
-	}
-}
+var runLayout = newLayout("report", pageTemplate, asset{"report.js", pageJS})
 
 // Data is what the page's script draws from, shipped as one JSON blob.
 type Data struct {
@@ -170,7 +159,7 @@ func WriteHTML(w io.Writer, s results.Summary) error {
 	if v.inlined, err = newInlined(d, pageJS); err != nil {
 		return err
 	}
-	return renderPage(w, pageTmpl, v)
+	return renderPage(w, runLayout, v)
 }
 
 // view is the page's server-rendered part, formatted for people.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"html/template"
+	"io"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -425,9 +426,16 @@ func TestUPlotVendoredWithItsLicence(t *testing.T) {
 }
 
 func TestAssetsInlineSafely(t *testing.T) {
-	for name, s := range map[string]string{"uplot.js": uplotJS, "uplot.css": uplotCSS, "report.js": pageJS, "report.css": pageCSS} {
-		if closingTag.MatchString(s) {
-			t.Errorf("%s contains %q", name, closingTag.FindString(s))
+	for name, l := range map[string]*layout{"run": runLayout, "compare": compareLayout, "capacity": capacityLayout} {
+		if _, err := l.template(); err != nil {
+			t.Errorf("%s page: %v", name, err)
+		}
+	}
+	for _, text := range []string{"x</script>", "a</STYLE >", "<!-- note"} {
+		bad := newLayout("bad", "{{.}}", asset{"bad.js", text})
+		err := renderPage(io.Discard, bad, nil)
+		if err == nil || !strings.Contains(err.Error(), "asset bad.js cannot be inlined") {
+			t.Errorf("asset %q: got %v, want it refused", text, err)
 		}
 	}
 }
