@@ -339,3 +339,46 @@ func TestAutoTick(t *testing.T) {
 		}
 	}
 }
+
+// With a tick, a burst that the workers already running can send does not
+// grow the pool: each tick here is 200 requests due at once, answered at
+// once, and the old rule (a worker for every request that finds none idle)
+// started one per request of the first burst.
+func TestAttackTickBurstsKeepThePoolSmall(t *testing.T) {
+	t.Parallel()
+	h := &fakeHitter{}
+	run := NewAttacker(h, WithMode(plan.ModeAsync), WithTick(10*time.Millisecond)).
+		Attack(context.Background(), mustSchedule(t, 0, plan.Stage{Duration: 300 * time.Millisecond, From: 20000, To: 20000}))
+	got := collect(run)
+	checkResults(t, got, run)
+	if st := run.Stats(); st.Dropped != 0 || len(got) != 6000 {
+		t.Fatalf("%d got, %d dropped; want 6000 sent", len(got), st.Dropped)
+	}
+	if p := run.Stats().PeakWorkers; p > 100 {
+		t.Errorf("peak in flight %d for bursts of 200 answered at once: the pool grew per request", p)
+	}
+}
+
+// A slow target still gets its workers at once: 2000/s answered in 50 ms
+// needs about 100 in flight, and the pool doubles its growth per wait that
+// finds no worker free, so requests wait to be sent for a few ms at most.
+func TestAttackTickSlowTargetGrowsThePool(t *testing.T) {
+	t.Parallel()
+	h := &fakeHitter{delay: 50 * time.Millisecond}
+	run := NewAttacker(h, WithMode(plan.ModeAsync), WithTick(2*time.Millisecond)).
+		Attack(context.Background(), mustSchedule(t, 0, plan.Stage{Duration: 500 * time.Millisecond, From: 2000, To: 2000}))
+	got := collect(run)
+	checkResults(t, got, run)
+	if p := run.Stats().PeakWorkers; p < 90 {
+		t.Errorf("peak in flight %d, want ~100 (2000/s × 50 ms)", p)
+	}
+	late := 0
+	for _, r := range got {
+		if r.Sent-r.Intended > 25*time.Millisecond {
+			late++
+		}
+	}
+	if late > len(got)/20 {
+		t.Errorf("%d of %d requests waited over 25 ms to be sent: the pool grew too slowly", late, len(got))
+	}
+}
