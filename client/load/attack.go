@@ -40,24 +40,6 @@ func AutoTick(peakRate float64) time.Duration {
 	return 2 * time.Millisecond
 }
 
-// With a dispatch tick, a request that finds every worker busy waits up to
-// growWait for one to come free before the pool grows, once it holds
-// growFloor workers. A tick's requests are due at once, and on one core the
-// answers to the last tick's are often in already, only not yet read: a
-// worker comes free within microseconds. Growing at once instead adds a
-// worker and a connection for each request of the largest burst ever seen
-// (a moment's stall, or the dials of the first ticks, takes the pool to the
-// cap), and every pooled connection then stays in use (FIFO): CPU per
-// request, memory and the generator's own latency grow with the pool. When
-// a wait finds none free, the target is slow: the pool grows by one, and by
-// twice as many more at each further wait in a row that finds none, so a
-// slow target's pool reaches its size within a few growWaits. The waits
-// count in the requests' latency, like any wait to be sent.
-const (
-	growWait  = time.Millisecond
-	growFloor = 8
-)
-
 // DefaultMaxInFlight caps the requests outstanding at once unless told
 // otherwise: enough for a 1 s stall at a few hundred requests/s, few enough
 // that a generator on one core stays stable at tens of thousands.
@@ -174,17 +156,16 @@ func (a *Attacker) dispatch(ctx, hitCtx context.Context, s *plan.Schedule, run *
 		jobs     = make(chan job)
 		workers  int
 		inFlight atomic.Int64
-		grow     = time.NewTimer(growWait) // a wait for a free worker before the pool grows
-		// A wait that finds no worker free adds one and lets the next
-		// 1, 2, 4 … (for each such wait in a row) add theirs without one.
-		inVain, unwaited int
+		grow     = newGrowth()
+		growing  = time.NewTimer(growWait) // a wait for a free worker before the pool grows
 	)
-	grow.Stop()
-	defer grow.Stop()
+	growing.Stop()
+	defer growing.Stop()
 	hit := func(j job) results.Result {
 		sent := time.Since(run.start)
 		resp := a.hitter.Hit(hitCtx)
 		done := time.Since(run.start)
+		grow.answer(done-sent, done)
 		return results.Result{
 			Seq: j.seq, Stage: j.stage, Warmup: j.warmup,
 			Intended: j.intended, Sent: sent, Done: done,
@@ -255,20 +236,21 @@ func (a *Attacker) dispatch(ctx, hitCtx context.Context, s *plan.Schedule, run *
 		taken := false
 		select {
 		case jobs <- j: // an idle worker took it: fewer than the cap were out
-			taken, inVain = true, 0
+			taken = true
+			grow.found()
 		default:
 		}
-		if !taken && workers < a.maxInFlight && a.tick > 0 && workers >= growFloor && unwaited == 0 {
+		if !taken && workers < a.maxInFlight && a.tick > 0 && grow.wait(workers, time.Since(run.start)) {
 			// Every worker is busy: wait a moment for one to come free
-			// before adding one (see growWait).
-			grow.Reset(growWait)
+			// before adding one (see growth).
+			growing.Reset(growWait)
 			select {
 			case jobs <- j:
-				grow.Stop()
-				taken, inVain = true, 0
-			case <-grow.C: // none came free: add one, and let the next few
-				unwaited = 1<<min(inVain, 6) + 1
-				inVain++
+				growing.Stop()
+				taken = true
+				grow.found()
+			case <-growing.C:
+				grow.inVainWait()
 			case <-ctx.Done():
 				run.stats.Interrupted = true
 				return
@@ -278,7 +260,7 @@ func (a *Attacker) dispatch(ctx, hitCtx context.Context, s *plan.Schedule, run *
 		case taken:
 			countInFlight(&inFlight, &run.stats)
 		case workers < a.maxInFlight:
-			unwaited = max(unwaited-1, 0)
+			grow.grew()
 			workers++
 			wg.Add(1)
 			countInFlight(&inFlight, &run.stats)
