@@ -165,7 +165,9 @@ func (a *Attacker) dispatch(ctx, hitCtx context.Context, s *plan.Schedule, run *
 		sent := time.Since(run.start)
 		resp := a.hitter.Hit(hitCtx)
 		done := time.Since(run.start)
-		grow.answer(done-sent, done)
+		if a.tick > 0 { // growth decides only with a tick
+			grow.answer(done-sent, done)
+		}
 		return results.Result{
 			Seq: j.seq, Stage: j.stage, Warmup: j.warmup,
 			Intended: j.intended, Sent: sent, Done: done,

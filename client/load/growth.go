@@ -48,9 +48,12 @@ func newGrowth() *growth {
 	return g
 }
 
-// answered notes an answer that took service and came at done.
+// answer notes an answer that took service and came at done. Every worker
+// calls it for every request, so it writes the shared time at most once per
+// growWait (lastQuick is read against quickMemory, a hundred times that):
+// a load per request, not a store that every other CPU must fetch again.
 func (g *growth) answer(service, done time.Duration) {
-	if service < quickAnswer {
+	if t := g.lastQuick.Load(); service < quickAnswer && (t < 0 || done-time.Duration(t) >= growWait) {
 		g.lastQuick.Store(int64(done))
 	}
 	if !g.answered.Load() {

@@ -73,7 +73,7 @@ func WriteCapacityHTML(w io.Writer, r capacity.Result) error {
 			d.ErrorLimit = t.Limit
 		}
 	}
-	page, err := newInlined(d, capacityJS)
+	page, err := capacityLayout.inline(d)
 	if err != nil {
 		return err
 	}

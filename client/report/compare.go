@@ -90,7 +90,7 @@ func WriteCompareHTML(w io.Writer, base, next results.Summary, c results.Compari
 	if d.New, err = newCompareRun(c.New.Name, next); err != nil {
 		return fmt.Errorf("%s: %w", c.New.Name, err)
 	}
-	page, err := newInlined(d, compareJS)
+	page, err := compareLayout.inline(d)
 	if err != nil {
 		return err
 	}

@@ -24,24 +24,32 @@ var closingTag = regexp.MustCompile(`(?i)</(script|style)|<!--`)
 // asset is a file a page carries inline.
 type asset struct{ name, text string }
 
-// sharedAssets are inlined in every page, before the page's own script.
-func sharedAssets() []asset {
-	return []asset{{"uPlot.iife.min.js", uplotJS}, {"uPlot.min.css", uplotCSS}, {"report.css", pageCSS}, {"charts.js", chartsJS}}
-}
+// sharedInlinable checks, once, the assets every page inlines around its
+// own script (see inline).
+var sharedInlinable = sync.OnceValue(func() error {
+	for _, a := range []asset{{"uPlot.iife.min.js", uplotJS}, {"uPlot.min.css", uplotCSS}, {"report.css", pageCSS}, {"charts.js", chartsJS}} {
+		if err := inlinable(a); err != nil {
+			return err
+		}
+	}
+	return nil
+})
 
-// layout is one kind of page. Its template is parsed, and its assets checked,
-// on first use: a run that writes no page never pays for them (they would
-// be most of the client's start-up otherwise).
+// layout is one kind of page: its template and its own script. The template
+// is parsed, and the assets checked, on first use: a run that writes no page
+// never pays for them (they would be most of the client's start-up otherwise).
 type layout struct {
+	script   asset
 	template func() (*template.Template, error)
 }
 
 func newLayout(name, text string, script asset) *layout {
-	return &layout{template: sync.OnceValues(func() (*template.Template, error) {
-		for _, a := range append(sharedAssets(), script) {
-			if err := inlinable(a); err != nil {
-				return nil, err
-			}
+	return &layout{script: script, template: sync.OnceValues(func() (*template.Template, error) {
+		if err := sharedInlinable(); err != nil {
+			return nil, err
+		}
+		if err := inlinable(script); err != nil {
+			return nil, err
 		}
 		return template.New(name).Parse(text)
 	})}
@@ -67,15 +75,16 @@ type inlined struct {
 	UPlotLicense string
 }
 
-// newInlined encodes a page's data and gathers the assets around it.
-func newInlined(data any, script string) (inlined, error) {
+// inline encodes a page's data and gathers the assets around it: the shared
+// ones and the layout's script.
+func (l *layout) inline(data any) (inlined, error) {
 	blob, err := json.Marshal(data) // escapes <, > and &: the blob cannot close its <script>
 	if err != nil {
 		return inlined{}, fmt.Errorf("report: encode data: %w", err)
 	}
 	return inlined{
 		Data: template.JS(blob), UPlotJS: template.JS(uplotJS), UPlotCSS: template.CSS(uplotCSS),
-		PageJS: template.JS(chartsJS + "\n" + script), PageCSS: template.CSS(pageCSS), UPlotLicense: uplotLicense,
+		PageJS: template.JS(chartsJS + "\n" + l.script.text), PageCSS: template.CSS(pageCSS), UPlotLicense: uplotLicense,
 	}, nil
 }
 

@@ -156,7 +156,7 @@ func WriteHTML(w io.Writer, s results.Summary) error {
 		return err
 	}
 	v := newView(s)
-	if v.inlined, err = newInlined(d, pageJS); err != nil {
+	if v.inlined, err = runLayout.inline(d); err != nil {
 		return err
 	}
 	return renderPage(w, runLayout, v)
