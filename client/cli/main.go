@@ -209,7 +209,7 @@ func thresholdsVerdict(results []results.ThresholdResult, fail func(int, string,
 
 func writeSummary(w io.Writer, format string, s results.Summary) error {
 	if format == "json" {
-		return writeJSON(w, s)
+		return results.WriteJSON(w, s)
 	}
 	return results.WriteText(w, s)
 }
