@@ -75,8 +75,7 @@ func NewData(s results.Summary) (Data, error) {
 	d := Data{Summary: s, IntervalSeconds: 1}
 	d.Summary.Timeline = make([]results.Interval, len(s.Timeline))
 	for i, iv := range s.Timeline {
-		iv.Histogram, iv.ServiceHistogram = "", ""
-		d.Summary.Timeline[i] = iv
+		d.Summary.Timeline[i] = iv.WithoutHistograms()
 	}
 	d.Summary.Stages = make([]results.StageSummary, len(s.Stages))
 	for i, st := range s.Stages {

@@ -288,11 +288,13 @@ func perInterval(metric string) bool {
 func intervalHolds(iv Interval, ts []Threshold) bool {
 	one := Summary{Requests: iv.Completed, OK: iv.OK, Failed: iv.Errors,
 		Latency: LatencyStats{Count: iv.Completed, P50: iv.P50, P90: iv.P90, P99: iv.P99, Max: iv.Max}}
-	if iv.Histogram != "" && slices.ContainsFunc(ts, func(t Threshold) bool {
+	if slices.ContainsFunc(ts, func(t Threshold) bool {
 		return t.Metric == "mean" || t.Metric == "min" || t.Metric == "p95" || t.Metric == "p99.9"
 	}) {
-		if h, err := hdr.Decode([]byte(iv.Histogram)); err == nil {
-			one.Latency = StatsOf(h)
+		if enc, _, err := iv.Histograms(); err == nil && enc != "" {
+			if h, err := hdr.Decode([]byte(enc)); err == nil {
+				one.Latency = StatsOf(h)
+			}
 		}
 	}
 	for _, t := range ts {

@@ -278,10 +278,14 @@ func newBootstrap(s Summary) (*bootstrap, error) {
 	perInterval := make([][]raw, len(active))
 	index := map[int64]int64{} // highest equivalent value → lowest
 	for i, iv := range active {
-		if iv.Histogram == "" {
+		enc, _, err := iv.Histograms()
+		if err != nil {
+			return nil, fmt.Errorf("timeline interval %d: %v", first+i, err)
+		}
+		if enc == "" {
 			continue
 		}
-		h, err := hdr.Decode([]byte(iv.Histogram))
+		h, err := hdr.Decode([]byte(enc))
 		if err != nil {
 			return nil, fmt.Errorf("timeline interval %d: histogram cannot be decoded: %v", first+i, err)
 		}

@@ -16,6 +16,13 @@ import (
 // errShare of the requests failing with 503.
 func syntheticRun(t *testing.T, seed uint64, seconds int, rate float64, median time.Duration, errShare float64) Summary {
 	t.Helper()
+	return roundTrip(t, syntheticSummary(t, seed, seconds, rate, median, errShare))
+}
+
+// syntheticSummary is syntheticRun's summary as the run made it, before
+// JSON: a long one holds some histograms in its spill.
+func syntheticSummary(t *testing.T, seed uint64, seconds int, rate float64, median time.Duration, errShare float64) Summary {
+	t.Helper()
 	rng := rand.New(rand.NewPCG(seed, 7))
 	sched, err := plan.NewSchedule([]plan.Stage{{Duration: time.Duration(seconds) * time.Second, From: rate, To: rate}}, 0)
 	if err != nil {
@@ -40,7 +47,7 @@ func syntheticRun(t *testing.T, seed uint64, seconds int, rate float64, median t
 	for _, r := range rs {
 		m.Add(r)
 	}
-	return roundTrip(t, m.Summarize(RunInfo{Target: "http://svc/", Start: mergeBase, Mode: plan.ModeAsync}))
+	return m.Summarize(RunInfo{Target: "http://svc/", Start: mergeBase, Mode: plan.ModeAsync})
 }
 
 func row(t *testing.T, c Comparison, metric string) CompareRow {

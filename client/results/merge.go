@@ -223,16 +223,20 @@ func Merge(summaries []Summary) (Summary, error) {
 			m.OK += iv.OK
 			m.Errors += iv.Errors
 			m.Dropped += iv.Dropped
-			if iv.Histogram == "" {
-				continue // nothing completed in time for its percentiles
-			}
-			if err := mergeInto(&intervalHists[j], iv.Histogram); err != nil {
+			latency, service, err := iv.Histograms()
+			if err != nil {
 				return Summary{}, fail("timeline interval %d: %v", k, err)
 			}
-			if iv.ServiceHistogram == "" {
+			if latency == "" {
+				continue // nothing completed in time for its percentiles
+			}
+			if err := mergeInto(&intervalHists[j], latency); err != nil {
+				return Summary{}, fail("timeline interval %d: %v", k, err)
+			}
+			if service == "" {
 				continue // from a client that did not keep it
 			}
-			if err := mergeInto(&serviceHists[j], iv.ServiceHistogram); err != nil {
+			if err := mergeInto(&serviceHists[j], service); err != nil {
 				return Summary{}, fail("timeline interval %d service time: %v", k, err)
 			}
 		}

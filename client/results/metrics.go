@@ -21,7 +21,8 @@ const (
 func NewHistogram() *hdr.Histogram { return hdr.New(histLowest, histHighest, histSigFigs) }
 
 // Metrics aggregates results as they stream by; memory does not grow with the
-// number of requests (only with run length, by one small interval per second).
+// number of requests, and with run length only by an interval's counts and
+// percentiles a second (its histograms go to a file past the first minute).
 // Not safe for concurrent use: one goroutine feeds it.
 type Metrics struct {
 	schedule *plan.Schedule

@@ -1,6 +1,8 @@
 package results
 
 import (
+	"encoding/json"
+	"fmt"
 	"time"
 
 	hdr "github.com/HdrHistogram/hdrhistogram-go"
@@ -26,9 +28,35 @@ type Interval struct {
 	ServiceP99 Millis `json:"service_p99_ms"`
 	// Histogram is the interval's corrected-latency histogram (HdrHistogram V2,
 	// compressed) so runs from several machines merge exactly; ServiceHistogram
-	// the service time's.
+	// the service time's. A long run keeps them in a file (spilled) until they
+	// are written: read them with Histograms.
 	Histogram        string `json:"histogram,omitempty"`
 	ServiceHistogram string `json:"service_histogram,omitempty"`
+	spilled          *spilledHistograms
+}
+
+// Histograms are the interval's two encoded histograms, wherever they are.
+func (iv Interval) Histograms() (latency, service string, err error) {
+	if iv.spilled == nil {
+		return iv.Histogram, iv.ServiceHistogram, nil
+	}
+	return iv.spilled.read()
+}
+
+// WithoutHistograms is the interval without its histograms.
+func (iv Interval) WithoutHistograms() Interval {
+	iv.Histogram, iv.ServiceHistogram, iv.spilled = "", "", nil
+	return iv
+}
+
+// MarshalJSON writes the histograms from wherever they are.
+func (iv Interval) MarshalJSON() ([]byte, error) {
+	type fields Interval // without this method
+	var err error
+	if iv.Histogram, iv.ServiceHistogram, err = iv.Histograms(); err != nil {
+		return nil, fmt.Errorf("reading back the histograms of the interval at %v: %v", iv.Start.D(), err)
+	}
+	return json.Marshal(fields(iv))
 }
 
 // timeline keeps per-interval counts and, for the few most recent intervals,
@@ -40,6 +68,8 @@ type timeline struct {
 	liveService map[int]*hdr.Histogram
 	spare       []*hdr.Histogram
 	sealed      int // intervals below this index are final
+	spill       *spill
+	unspillable bool // making or writing the spill failed: keep the rest in memory
 }
 
 // reorderWindow is how many intervals back a late result may still land:
@@ -104,6 +134,7 @@ func (t *timeline) seal(end int) {
 		iv := t.at(t.sealed)
 		iv.setLatency(h)
 		iv.setService(sh)
+		t.spillTo(t.sealed, iv)
 		h.Reset()
 		sh.Reset()
 		t.spare = append(t.spare, h, sh)
