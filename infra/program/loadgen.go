@@ -223,6 +223,11 @@ func newLoadgen(ctx *pulumi.Context, cfg Config, ns pulumi.StringOutput, dep *ap
 					RestartPolicy:                pulumi.String("Never"),
 					AutomountServiceAccountToken: pulumi.Bool(false),
 					SecurityContext:              podSecurityContext(),
+					// The root filesystem is read-only: a long run keeps its
+					// per-second histograms in a temporary file, here.
+					Volumes: corev1.VolumeArray{corev1.VolumeArgs{
+						Name: pulumi.String("tmp"), EmptyDir: &corev1.EmptyDirVolumeSourceArgs{},
+					}},
 					Containers: corev1.ContainerArray{corev1.ContainerArgs{
 						Name:            pulumi.String("loadgen"),
 						Image:           img.Ref,
@@ -231,6 +236,9 @@ func newLoadgen(ctx *pulumi.Context, cfg Config, ns pulumi.StringOutput, dep *ap
 						// loadgen.resources.* (defaults in DefaultConfig).
 						Resources:       containerResources(lg.Resources),
 						SecurityContext: containerSecurityContext(),
+						VolumeMounts: corev1.VolumeMountArray{corev1.VolumeMountArgs{
+							Name: pulumi.String("tmp"), MountPath: pulumi.String("/tmp"),
+						}},
 					}},
 				},
 			},

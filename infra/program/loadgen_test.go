@@ -115,6 +115,9 @@ func TestLoadgenJob(t *testing.T) {
 	eq(t, "pod securityContext", get(t, pod, "securityContext"), get(t, appPod, "securityContext"))
 	eq(t, "container securityContext", get(t, c, "securityContext"), get(t, appPod, "containers", 0, "securityContext"))
 	eq(t, "readOnlyRootFilesystem", get(t, c, "securityContext", "readOnlyRootFilesystem"), true)
+	// Yet /tmp is writable, for a long run's spilled histograms.
+	eq(t, "volumes", get(t, pod, "volumes"), []any{map[string]any{"name": "tmp", "emptyDir": map[string]any{}}})
+	eq(t, "volumeMounts", get(t, c, "volumeMounts"), []any{map[string]any{"name": "tmp", "mountPath": "/tmp"}})
 
 	// Neither the Service nor the PDB selects the load generator's pods.
 	sel := get(t, m.only(t, typeService).Inputs, "spec", "selector").(map[string]any)
