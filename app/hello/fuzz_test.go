@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/cloudperf/cloudperf/app/metrics"
 )
 
 // fuzzWorkCap keeps a fuzzed ?delay= or ?cpu= from slowing the fuzzer down.
@@ -56,7 +58,7 @@ func FuzzHandler(f *testing.F) {
 	} {
 		f.Add(seed.method, seed.target, seed.name, seed.value)
 	}
-	s := New(Config{Hostname: "fuzz-pod"})
+	s := New(Config{Hostname: "fuzz-pod", Metrics: metrics.New()})
 	f.Fuzz(func(t *testing.T, method, target, name, value string) {
 		if !strings.HasPrefix(target, "/") {
 			target = "/" + target

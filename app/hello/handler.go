@@ -1,6 +1,7 @@
 // Package hello is the service under test: a small JSON "Hello" service with
-// health, readiness and Prometheus metrics, and a server that drains cleanly.
-// The app binary, the client's --local mode and the tests all run it in-process.
+// health, readiness and metrics (Prometheus', package app/metrics, in the app
+// binary), and a server that drains cleanly. The app binary, the client's
+// --local mode and the tests all run it in-process.
 package hello
 
 import (

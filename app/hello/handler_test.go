@@ -12,11 +12,17 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/cloudperf/cloudperf/app/metrics"
 )
 
-// newHTTPTest serves a new Server's handler on a loopback httptest server.
+// newHTTPTest serves a new Server's handler on a loopback httptest server,
+// with Prometheus' metrics as the image has them unless cfg has others.
 func newHTTPTest(t *testing.T, cfg Config) (*Server, *httptest.Server) {
 	t.Helper()
+	if cfg.Metrics == nil {
+		cfg.Metrics = metrics.New()
+	}
 	s := New(cfg)
 	ts := httptest.NewServer(s.Handler())
 	t.Cleanup(ts.Close)
@@ -345,6 +351,28 @@ func TestMetrics(t *testing.T) {
 	}
 }
 
+// Without metrics (the client's embedded service) every route but /metrics
+// answers as before, and /metrics is an unknown path: a JSON 404.
+func TestWithoutMetrics(t *testing.T) {
+	ts := httptest.NewServer(New(Config{Hostname: "local"}).Handler())
+	defer ts.Close()
+	for _, tc := range []struct {
+		path string
+		code int
+		body string
+	}{
+		{"/", http.StatusOK, `"message":"Hello"`},
+		{"/healthz", http.StatusOK, "ok"},
+		{"/readyz", http.StatusOK, "ok"},
+		{"/metrics", http.StatusNotFound, `"error"`},
+	} {
+		resp, body := do(t, http.MethodGet, ts.URL+tc.path, nil)
+		if resp.StatusCode != tc.code || !strings.Contains(string(body), tc.body) {
+			t.Errorf("GET %s: %d %q, want %d and %s", tc.path, resp.StatusCode, body, tc.code, tc.body)
+		}
+	}
+}
+
 // Two servers in one process have separate registries.
 func TestMetricsPerServer(t *testing.T) {
 	_, a := newHTTPTest(t, Config{})
@@ -411,21 +439,26 @@ func TestZeroAllocHandler(t *testing.T) {
 	if raceEnabled {
 		t.Skip("sync.Pool drops items at random under -race")
 	}
-	h := New(Config{Hostname: "app-7d9f8b6c5-x2x4z"}).Handler()
-	w := newNopWriter()
-	r := httptest.NewRequest(http.MethodGet, "/", nil)
-	h.ServeHTTP(w, r)
-	allocs := testing.AllocsPerRun(1000, func() { h.ServeHTTP(w, r) })
-	if allocs != 0 {
-		t.Errorf("GET / through Server.Handler allocates %v times per request, want 0", allocs)
-	}
-	if w.code != http.StatusOK {
-		t.Errorf("status %d", w.code)
+	for _, tc := range []struct {
+		name string
+		m    Metrics
+	}{{"Prometheus' metrics (the image)", metrics.New()}, {"no metrics (the client's --local)", nil}} {
+		h := New(Config{Hostname: "app-7d9f8b6c5-x2x4z", Metrics: tc.m}).Handler()
+		w := newNopWriter()
+		r := httptest.NewRequest(http.MethodGet, "/", nil)
+		h.ServeHTTP(w, r)
+		allocs := testing.AllocsPerRun(1000, func() { h.ServeHTTP(w, r) })
+		if allocs != 0 {
+			t.Errorf("%s: GET / through Server.Handler allocates %v times per request, want 0", tc.name, allocs)
+		}
+		if w.code != http.StatusOK {
+			t.Errorf("%s: status %d", tc.name, w.code)
+		}
 	}
 }
 
 func BenchmarkHello(b *testing.B) {
-	h := New(Config{Hostname: "app-7d9f8b6c5-x2x4z"}).Handler()
+	h := New(Config{Hostname: "app-7d9f8b6c5-x2x4z", Metrics: metrics.New()}).Handler()
 	w := newNopWriter()
 	r := httptest.NewRequest(http.MethodGet, "/", nil)
 	b.ReportAllocs()
@@ -440,7 +473,7 @@ func BenchmarkHello(b *testing.B) {
 }
 
 func BenchmarkHelloParallel(b *testing.B) {
-	h := New(Config{Hostname: "app-7d9f8b6c5-x2x4z"}).Handler()
+	h := New(Config{Hostname: "app-7d9f8b6c5-x2x4z", Metrics: metrics.New()}).Handler()
 	b.ReportAllocs()
 	b.RunParallel(func(pb *testing.PB) {
 		w := newNopWriter()

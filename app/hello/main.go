@@ -15,9 +15,9 @@ import (
 )
 
 // Main is the app binary: flags (with environment defaults) → Run until
-// SIGTERM/SIGINT → exit code. A second signal exits at once.
-// Exit codes: 0 clean shutdown, 1 failure, 2 bad usage.
-func Main(args []string, getenv func(string) string, stderr io.Writer) int {
+// SIGTERM/SIGINT → exit code, with m serving /metrics. A second signal exits
+// at once. Exit codes: 0 clean shutdown, 1 failure, 2 bad usage.
+func Main(args []string, getenv func(string) string, stderr io.Writer, m Metrics) int {
 	cfg, logFormat, err := parseFlags(args, getenv, stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		return 0
@@ -27,6 +27,7 @@ func Main(args []string, getenv func(string) string, stderr io.Writer) int {
 		return 2
 	}
 	cfg.Logger = newLogger(stderr, logFormat)
+	cfg.Metrics = m
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()

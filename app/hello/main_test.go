@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/cloudperf/cloudperf/app/metrics"
 )
 
 func TestMainUsageErrors(t *testing.T) {
@@ -47,7 +49,7 @@ func TestMainUsageErrors(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var stderr bytes.Buffer
 			getenv := func(k string) string { return tt.env[k] }
-			code := Main(tt.args, getenv, &stderr)
+			code := Main(tt.args, getenv, &stderr, nil)
 			if code != 2 {
 				t.Errorf("exit %d, want 2", code)
 			}
@@ -65,7 +67,7 @@ func TestMainUsageErrors(t *testing.T) {
 func TestMainHelp(t *testing.T) {
 	for _, arg := range []string{"-h", "-help", "--help"} {
 		var stderr bytes.Buffer
-		if code := Main([]string{arg}, func(string) string { return "" }, &stderr); code != 0 {
+		if code := Main([]string{arg}, func(string) string { return "" }, &stderr, nil); code != 0 {
 			t.Errorf("%s: exit %d, want 0", arg, code)
 		}
 		for _, want := range []string{"-addr", "-drain-delay", "DRAIN_DELAY", "-grace-period", "-log-format", "MAX_HEADER_BYTES",
@@ -87,7 +89,7 @@ func TestMainListenFails(t *testing.T) {
 	var stderr bytes.Buffer
 	done := make(chan int, 1)
 	go func() {
-		done <- Main([]string{"-addr", ln.Addr().String(), "-log-format", "text"}, func(string) string { return "" }, &stderr)
+		done <- Main([]string{"-addr", ln.Addr().String(), "-log-format", "text"}, func(string) string { return "" }, &stderr, metrics.New())
 	}()
 	select {
 	case code := <-done:

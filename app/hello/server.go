@@ -37,6 +37,9 @@ type Config struct {
 	GracePeriod time.Duration
 
 	Logger *slog.Logger
+
+	// Metrics counts requests and serves /metrics; nil: none (see Metrics).
+	Metrics Metrics
 }
 
 // DefaultConfig is the configuration the image runs with.
@@ -63,7 +66,7 @@ func DefaultConfig() Config {
 type Server struct {
 	cfg      Config
 	hello    *helloWriter
-	metrics  *metrics
+	metrics  Metrics
 	handler  http.Handler
 	draining atomic.Bool
 }
@@ -72,14 +75,20 @@ type Server struct {
 // for DrainDelay and GracePeriod, where zero means none.
 func New(cfg Config) *Server {
 	cfg = withDefaults(cfg)
-	s := &Server{cfg: cfg, hello: newHelloWriter(cfg.Hostname, time.Now), metrics: newMetrics()}
+	s := &Server{cfg: cfg, hello: newHelloWriter(cfg.Hostname, time.Now), metrics: cfg.Metrics}
+	if s.metrics == nil {
+		s.metrics = uncounted{}
+	}
 	// Four exact paths, everything else to root (a JSON 404): not
 	// http.ServeMux, which answers a path it would clean ("//x", "/a/../")
 	// with a redirect no client of this API wants.
-	root := s.metrics.instrument("root", s.root)
-	healthz := s.metrics.instrument("healthz", s.healthz)
-	readyz := s.metrics.instrument("readyz", s.readyz)
-	metricsHandler := s.metrics.handler()
+	root := s.metrics.Instrument("root", s.root)
+	healthz := s.metrics.Instrument("healthz", s.healthz)
+	readyz := s.metrics.Instrument("readyz", s.readyz)
+	metricsHandler := s.metrics.Handler()
+	if metricsHandler == nil {
+		metricsHandler = root
+	}
 	s.handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case "/healthz":

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/cloudperf/cloudperf/app/metrics"
 )
 
 // serving is a Server running Serve on a loopback listener.
@@ -27,6 +29,9 @@ func startServe(t *testing.T, cfg Config) *serving {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
+	}
+	if cfg.Metrics == nil {
+		cfg.Metrics = metrics.New() // as the image runs; waitInFlight reads them
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	sv := &serving{s: New(cfg), addr: ln.Addr().String(), url: "http://" + ln.Addr().String(), stop: cancel, done: make(chan error, 1)}
