@@ -29,9 +29,13 @@ const (
 
 // Run is one finished process: its output and what it cost.
 type Run struct {
-	Stdout  []byte
-	CPU     time.Duration // user + system
-	MaxRSS  int64         // bytes
+	Stdout []byte
+	CPU    time.Duration // user + system
+	MaxRSS int64         // bytes
+	// MaxAnon is the highest anonymous RSS (heap, stacks, written data:
+	// what the process itself holds, without the pages of its binary and
+	// libraries) seen by sampling every AnonSampleEvery; 0 when it was not read.
+	MaxAnon int64
 	Elapsed time.Duration
 }
 
@@ -64,8 +68,13 @@ func Generate(timeout time.Duration, name string, args ...string) (Run, error) {
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	start := time.Now()
-	err = cmd.Run()
-	r := Run{Stdout: out.Bytes(), Elapsed: time.Since(start)}
+	var maxAnon int64
+	if err = cmd.Start(); err == nil {
+		stop := sampleAnon(cmd.Process.Pid, &maxAnon)
+		err = cmd.Wait()
+		stop()
+	}
+	r := Run{Stdout: out.Bytes(), Elapsed: time.Since(start), MaxAnon: maxAnon}
 	if cmd.ProcessState != nil {
 		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 			r.CPU = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
@@ -77,6 +86,60 @@ func Generate(timeout time.Duration, name string, args ...string) (Run, error) {
 	}
 	r.MaxRSS, err = readPeakKiB(peak.Name())
 	return r, err
+}
+
+// AnonSampleEvery is how often Generate reads the tool's anonymous RSS.
+const AnonSampleEvery = 20 * time.Millisecond
+
+// sampleAnon keeps in *peak the highest RssAnon of timePID's child (GNU
+// time forks the tool) until stop returns; the kernel keeps a high-water
+// mark of the whole RSS only, so the anonymous part is sampled.
+func sampleAnon(timePID int, peak *int64) (stop func()) {
+	done, finished := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(finished)
+		tick := time.NewTicker(AnonSampleEvery)
+		defer tick.Stop()
+		for {
+			if kib, ok := childAnonKiB(timePID); ok && kib*1024 > *peak {
+				*peak = kib * 1024
+			}
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	return func() { close(done); <-finished }
+}
+
+// childAnonKiB reads RssAnon of pid's first child from /proc.
+func childAnonKiB(pid int) (int64, bool) {
+	children, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", pid, pid))
+	if err != nil {
+		return 0, false
+	}
+	child, _, _ := strings.Cut(strings.TrimSpace(string(children)), " ")
+	if child == "" {
+		return 0, false
+	}
+	status, err := os.ReadFile("/proc/" + child + "/status")
+	if err != nil {
+		return 0, false
+	}
+	return anonKiB(string(status))
+}
+
+// anonKiB is the RssAnon line of a /proc/PID/status.
+func anonKiB(status string) (int64, bool) {
+	for _, line := range strings.Split(status, "\n") {
+		if v, ok := strings.CutPrefix(line, "RssAnon:"); ok {
+			kib, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			return kib, err == nil
+		}
+	}
+	return 0, false
 }
 
 // TimeCommand is GNU time (Debian's package time), which reports a child's peak RSS.
