@@ -18,7 +18,7 @@ const (
 // vegeta's default pool grows without bound when it falls behind, so the goal
 // is set against the vegeta that keeps up, capped at 50 workers.
 func (b *bench) memory() kit.Table {
-	peak := map[string]int64{}
+	peak, anon := map[string]int64{}, map[string]int64{}
 	marks := map[string]string{}
 	var client generator
 	for _, g := range generators {
@@ -34,37 +34,40 @@ func (b *bench) memory() kit.Table {
 			// (hundreds of MiB a second): a short run shows that.
 			d = min(d, vegetaMemoryRun)
 		}
-		peak[g.name], marks[g.name] = b.peakRSS(g, d)
+		peak[g.name], anon[g.name], marks[g.name] = b.peakRSS(g, d)
 		if d != b.memoryRun {
 			marks[g.name] += fmt.Sprintf(" (a %v run)", d)
 		}
 	}
-	long, longMark := b.peakRSS(client, 10*b.memoryRun)
+	long, _, longMark := b.peakRSS(client, 10*b.memoryRun)
 	c, capped := float64(peak["client"]), float64(peak["vegeta -max-workers 50"])
+	cAnon, cappedAnon := float64(anon["client"]), float64(anon["vegeta -max-workers 50"])
 	value := func(name string) string { return kit.MiB(peak[name]) + marks[name] }
 	return kit.Table{
 		Block: "memory",
 		Title: "Memory",
-		Setup: fmt.Sprintf("peak RSS (GNU time) at %s against nginx, runs of %v and %v", rateName(memoryRate), b.memoryRun, 10*b.memoryRun),
+		Setup: fmt.Sprintf("peak RSS (GNU time) at %s against nginx, runs of %v and %v; anonymous: the highest RssAnon sampled every %v", rateName(memoryRate), b.memoryRun, 10*b.memoryRun, kit.AnonSampleEvery),
 		Rows: []kit.Row{
 			kit.Context("client · vegeta -max-workers 50 · vegeta", fmt.Sprintf("%s · %s · %s", value("client"), value("vegeta -max-workers 50"), value("vegeta"))),
 			kit.Goal("client ÷ vegeta -max-workers 50", kit.Ratio(c, capped), "≤ 1×", c > 0 && capped > 0 && c <= capped),
 			kit.Context("client ÷ vegeta", kit.Ratio(c, float64(peak["vegeta"]))),
+			kit.Context("anonymous · client · vegeta -max-workers 50", kit.MiB(anon["client"])+" · "+kit.MiB(anon["vegeta -max-workers 50"])),
+			kit.Context("client ÷ vegeta -max-workers 50, anonymous", kit.Ratio(cAnon, cappedAnon)),
 			kit.Context(fmt.Sprintf("client over %v", 10*b.memoryRun), kit.MiB(long)+longMark),
 			kit.Goal(fmt.Sprintf("client %v ÷ %v", 10*b.memoryRun, b.memoryRun), kit.Ratio(float64(long), c), "flat (≤ 1.1×)", c > 0 && long > 0 && float64(long) <= 1.1*c),
 		},
 	}
 }
 
-// peakRSS is g's peak RSS over a run of d, and " (not held)" when the run
-// fell short of the rate.
-func (b *bench) peakRSS(g generator, d time.Duration) (int64, string) {
+// peakRSS is g's peak RSS and anonymous peak over a run of d, and
+// " (not held)" when the run fell short of the rate.
+func (b *bench) peakRSS(g generator, d time.Duration) (rss, anon int64, mark string) {
 	m, err := b.load(g, b.nginxURL, memoryRate, d)
 	settle()
 	if err != nil {
 		log.Printf("memory %s over %v: %v", g.name, d, err)
-		return 0, ""
+		return 0, 0, ""
 	}
-	log.Printf("memory %-22s over %v: %s peak (%d sent, %d ok)", g.name, d, kit.MiB(m.run.MaxRSS), m.sent, m.ok)
-	return m.run.MaxRSS, heldMark(m, memoryRate, d)
+	log.Printf("memory %-22s over %v: %s peak, %s anonymous (%d sent, %d ok)", g.name, d, kit.MiB(m.run.MaxRSS), kit.MiB(m.run.MaxAnon), m.sent, m.ok)
+	return m.run.MaxRSS, m.run.MaxAnon, heldMark(m, memoryRate, d)
 }
