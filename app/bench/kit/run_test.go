@@ -78,8 +78,11 @@ func TestGenerateSamplesTheToolsAnonymousPeak(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.MaxAnon < 64<<20 || r.MaxAnon > 96<<20 || r.MaxAnon > r.MaxRSS {
-		t.Errorf("anonymous peak %d bytes (whole peak %d), want 64–96 MiB and at most the whole", r.MaxAnon, r.MaxRSS)
+	// No upper bound but the whole peak: under -race the tool (this test
+	// binary) holds several times what it wrote, in the race detector's
+	// shadow memory.
+	if r.MaxAnon < 64<<20 || r.MaxAnon > r.MaxRSS {
+		t.Errorf("anonymous peak %d bytes (whole peak %d), want at least 64 MiB and at most the whole", r.MaxAnon, r.MaxRSS)
 	}
 	if held[len(held)-1] != 1 {
 		t.Fatal("unreachable: keeps held alive")
