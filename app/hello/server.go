@@ -66,7 +66,6 @@ func DefaultConfig() Config {
 type Server struct {
 	cfg      Config
 	hello    *helloWriter
-	metrics  Metrics
 	handler  http.Handler
 	draining atomic.Bool
 }
@@ -75,17 +74,18 @@ type Server struct {
 // for DrainDelay and GracePeriod, where zero means none.
 func New(cfg Config) *Server {
 	cfg = withDefaults(cfg)
-	s := &Server{cfg: cfg, hello: newHelloWriter(cfg.Hostname, time.Now), metrics: cfg.Metrics}
-	if s.metrics == nil {
-		s.metrics = uncounted{}
+	s := &Server{cfg: cfg, hello: newHelloWriter(cfg.Hostname, time.Now)}
+	m := cfg.Metrics
+	if m == nil {
+		m = uncounted{}
 	}
 	// Four exact paths, everything else to root (a JSON 404): not
 	// http.ServeMux, which answers a path it would clean ("//x", "/a/../")
 	// with a redirect no client of this API wants.
-	root := s.metrics.Instrument("root", s.root)
-	healthz := s.metrics.Instrument("healthz", s.healthz)
-	readyz := s.metrics.Instrument("readyz", s.readyz)
-	metricsHandler := s.metrics.Handler()
+	root := m.Instrument("root", s.root)
+	healthz := m.Instrument("healthz", s.healthz)
+	readyz := m.Instrument("readyz", s.readyz)
+	metricsHandler := m.Handler()
 	if metricsHandler == nil {
 		metricsHandler = root
 	}

@@ -36,7 +36,13 @@ func WriteJSON(w io.Writer, s Summary) error {
 	default:
 		bw.WriteByte('[')
 		for i := range timeline {
-			iv, err := json.MarshalIndent(&timeline[i], "    ", "  ")
+			// Its fields directly: through MarshalJSON, encoding/json would
+			// check and copy each interval once more before indenting it.
+			f, err := timeline[i].loaded()
+			if err != nil {
+				return err
+			}
+			iv, err := json.MarshalIndent(f, "    ", "  ")
 			if err != nil {
 				return err
 			}

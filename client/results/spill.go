@@ -56,7 +56,8 @@ func (h *spilledHistograms) read() (latency, service string, err error) {
 	if _, err := h.spill.f.ReadAt(b, h.at); err != nil {
 		return "", "", err
 	}
-	return string(b[:h.latencyLen]), string(b[h.latencyLen:]), nil
+	both := string(b) // one copy, which the two share
+	return both[:h.latencyLen], both[h.latencyLen:], nil
 }
 
 // spillTo moves interval i's histograms to the timeline's spill, unless it is

@@ -51,12 +51,23 @@ func (iv Interval) WithoutHistograms() Interval {
 
 // MarshalJSON writes the histograms from wherever they are.
 func (iv Interval) MarshalJSON() ([]byte, error) {
-	type fields Interval // without this method
+	f, err := iv.loaded()
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(f)
+}
+
+// intervalFields is Interval without its MarshalJSON method.
+type intervalFields Interval
+
+// loaded is the interval with its histograms read back, to encode as it is.
+func (iv Interval) loaded() (intervalFields, error) {
 	var err error
 	if iv.Histogram, iv.ServiceHistogram, err = iv.Histograms(); err != nil {
-		return nil, fmt.Errorf("reading back the histograms of the interval at %v: %v", iv.Start.D(), err)
+		return intervalFields{}, fmt.Errorf("reading back the histograms of the interval at %v: %v", iv.Start.D(), err)
 	}
-	return json.Marshal(fields(iv))
+	return intervalFields(iv), nil
 }
 
 // timeline keeps per-interval counts and, for the few most recent intervals,

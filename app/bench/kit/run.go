@@ -100,9 +100,15 @@ func sampleAnon(timePID int, peak *int64) (stop func()) {
 		defer close(finished)
 		tick := time.NewTicker(AnonSampleEvery)
 		defer tick.Stop()
+		tool := "" // its PID, once GNU time has forked it
 		for {
-			if kib, ok := childAnonKiB(timePID); ok && kib*1024 > *peak {
-				*peak = kib * 1024
+			if tool == "" {
+				tool = firstChild(timePID)
+			}
+			if tool != "" {
+				if kib, ok := statusAnonKiB(tool); ok && kib*1024 > *peak {
+					*peak = kib * 1024
+				}
 			}
 			select {
 			case <-done:
@@ -114,17 +120,19 @@ func sampleAnon(timePID int, peak *int64) (stop func()) {
 	return func() { close(done); <-finished }
 }
 
-// childAnonKiB reads RssAnon of pid's first child from /proc.
-func childAnonKiB(pid int) (int64, bool) {
+// firstChild is pid's first child's PID from /proc; "" while it has none.
+func firstChild(pid int) string {
 	children, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", pid, pid))
 	if err != nil {
-		return 0, false
+		return ""
 	}
 	child, _, _ := strings.Cut(strings.TrimSpace(string(children)), " ")
-	if child == "" {
-		return 0, false
-	}
-	status, err := os.ReadFile("/proc/" + child + "/status")
+	return child
+}
+
+// statusAnonKiB reads RssAnon of pid from /proc.
+func statusAnonKiB(pid string) (int64, bool) {
+	status, err := os.ReadFile("/proc/" + pid + "/status")
 	if err != nil {
 		return 0, false
 	}
